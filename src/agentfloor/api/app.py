@@ -1,0 +1,45 @@
+"""The FastAPI application factory: `/v1` REST + WebSocket, OpenAPI at `/openapi.json`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from agentfloor import __version__
+from agentfloor.api.errors import install_error_handlers
+from agentfloor.api.limits import ProblemFor413
+from agentfloor.api.routes import admin, catalog, customers, events, interactions, notes
+from agentfloor.bootstrap import Container
+
+__all__ = ["create_app"]
+
+
+class _App(FastAPI):
+    """FastAPI whose outermost layer answers body-limit 413s as problems."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return ProblemFor413(super().build_middleware_stack(), default_limit=self.max_body_size or 0)
+
+
+def create_app(container: Container) -> FastAPI:
+    """Build the app around a wired container (the caller owns and closes the container)."""
+    settings = container.settings
+    app = _App(
+        title="agentfloor",
+        version=__version__,
+        description="Contact centre and back-office operations where AI agents work beside "
+        "people. Authenticate with `Authorization: Bearer af_...`; errors are RFC 9457 problems.",
+        max_body_size=settings.max_body_bytes,
+    )
+    app.state.container = container
+    install_error_handlers(app)
+    customers.add_import_route(app.router, settings.max_upload_bytes)
+    for module in (customers, interactions, notes, catalog, admin, events):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    return app

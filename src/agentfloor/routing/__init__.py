@@ -1,0 +1,29 @@
+"""Routing: workers, queues and tasks (the ACD engine builds on these records)."""
+
+from __future__ import annotations
+
+from agentfloor.routing.model import (
+    Activity,
+    Queue,
+    Task,
+    TaskState,
+    Worker,
+    WorkerKind,
+    change_activity,
+    validate_capacity,
+)
+from agentfloor.routing.ports import QueueRepository, TaskRepository, WorkerRepository
+
+__all__ = [
+    "Activity",
+    "Queue",
+    "QueueRepository",
+    "Task",
+    "TaskRepository",
+    "TaskState",
+    "Worker",
+    "WorkerKind",
+    "WorkerRepository",
+    "change_activity",
+    "validate_capacity",
+]

@@ -1,0 +1,35 @@
+"""Settings from `AGENTFLOOR_*` environment variables, read when `Settings()` is called."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure. Every field is an `AGENTFLOOR_<NAME>` variable."""
+
+    model_config = SettingsConfigDict(env_prefix="AGENTFLOOR_", extra="ignore")
+
+    var_dir: Path = Field(Path("var"), description="Where the SQLite file and uploads live.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; default sqlite:///<var_dir>/agentfloor.db. "
+        "PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    host: str = Field("127.0.0.1", description="Address `agentfloor serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `agentfloor serve` listens on.")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest JSON request body.")
+    max_upload_bytes: int = Field(
+        200 * 1_048_576, ge=1024, description="Largest CSV upload (customers import)."
+    )
+
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to the SQLite file under `var_dir`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'agentfloor.db').as_posix()}"
