@@ -1,0 +1,6 @@
+"""Adapters: storage (SQLAlchemy), the event bus (in-process, Redis Streams), later channels and AI backends.
+
+Each adapter implements a Protocol that a domain package or the runtime declares.
+"""
+
+__all__: list[str] = []

@@ -1,0 +1,305 @@
+"""The database schema as SQLAlchemy 2.0 typed mappings; every tenant-owned row has `tenant_id`.
+
+Times are stored as epoch seconds in double precision (the domain's unit), so records round-trip
+exactly on SQLite and PostgreSQL alike; the API turns them into ISO 8601 UTC. JSON documents use
+JSONB on PostgreSQL and JSON text on SQLite. The few `relationship()`s are never loaded
+(`lazy="raise"`): they only tell the unit of work to insert a parent before the child that refers
+to it when both are flushed together. The Alembic migrations in `migrations/versions` create
+exactly this schema; a test compares the two on both databases.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "ApiKeyRow",
+    "AuditRow",
+    "Base",
+    "CustomerRow",
+    "DispositionRow",
+    "IdentityRow",
+    "InteractionEventRow",
+    "InteractionRow",
+    "MergeRow",
+    "NoteRow",
+    "QueueRow",
+    "TaskRow",
+    "TenantRow",
+    "WorkerRow",
+]
+
+# Named constraints, so migrations are stable and a violated one can be told apart by name.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+Id = String(40)
+
+
+class Base(DeclarativeBase):
+    """Declarative base holding the shared metadata."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: Json, list[str]: Json, float: Float(precision=53)}
+
+
+def _tenant() -> Mapped[str]:
+    return mapped_column(Id, ForeignKey("tenants.id"), nullable=False)
+
+
+class TenantRow(Base):
+    """One customer organisation."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    default_region: Mapped[str] = mapped_column(String(2))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[float]
+
+
+class ApiKeyRow(Base):
+    """An API key: the SHA-256 of the secret, never the secret."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[float]
+    revoked_at: Mapped[float | None]
+
+    __table_args__ = (Index(None, "tenant_id", "id"),)
+
+
+class AuditRow(Base):
+    """One change: who did what to which resource, with before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    at: Mapped[float]
+    actor_key_id: Mapped[str | None] = mapped_column(Id)
+    actor_role: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(80))
+    resource_type: Mapped[str] = mapped_column(String(40))
+    resource_id: Mapped[str] = mapped_column(Id)
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+    data: Mapped[dict[str, Any]]
+
+    __table_args__ = (
+        Index(None, "tenant_id", "resource_type", "resource_id"),
+        Index(None, "tenant_id", "action"),
+    )
+
+
+class CustomerRow(Base):
+    """A person the tenant serves."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    name: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    attributes: Mapped[dict[str, Any]]
+    merged_into: Mapped[str | None] = mapped_column(Id)
+    created_at: Mapped[float]
+    updated_at: Mapped[float]
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "external_id"),
+        Index(None, "tenant_id", "id"),
+    )
+
+
+class IdentityRow(Base):
+    """A phone, e-mail or chat id in normal form; unique per tenant and kind."""
+
+    __tablename__ = "identities"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    customer_id: Mapped[str] = mapped_column(Id, ForeignKey("customers.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[float]
+    customer: Mapped[CustomerRow] = relationship(lazy="raise")
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "kind", "value"),
+        Index(None, "customer_id"),
+    )
+
+
+class NoteRow(Base):
+    """Free text about a customer, optionally on an interaction."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    customer_id: Mapped[str] = mapped_column(Id, ForeignKey("customers.id"))
+    interaction_id: Mapped[str | None] = mapped_column(Id)
+    body: Mapped[str] = mapped_column(String(20_000))
+    author_key_id: Mapped[str | None] = mapped_column(Id)
+    created_at: Mapped[float]
+    customer: Mapped[CustomerRow] = relationship(lazy="raise")
+
+    __table_args__ = (
+        Index(None, "tenant_id", "customer_id", "created_at"),
+        Index(None, "tenant_id", "interaction_id"),
+    )
+
+
+class MergeRow(Base):
+    """What a merge moved, so that it can be undone exactly."""
+
+    __tablename__ = "merges"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    target_id: Mapped[str] = mapped_column(Id, ForeignKey("customers.id"))
+    source_id: Mapped[str] = mapped_column(Id, ForeignKey("customers.id"))
+    at: Mapped[float]
+    identity_ids: Mapped[list[str]]
+    interaction_ids: Mapped[list[str]]
+    note_ids: Mapped[list[str]]
+    reverted_at: Mapped[float | None]
+    target: Mapped[CustomerRow] = relationship(foreign_keys=[target_id], lazy="raise")
+    source: Mapped[CustomerRow] = relationship(foreign_keys=[source_id], lazy="raise")
+
+
+class InteractionRow(Base):
+    """One contact on one channel."""
+
+    __tablename__ = "interactions"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    channel: Mapped[str] = mapped_column(String(10))
+    direction: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[str | None] = mapped_column(Id, ForeignKey("customers.id"))
+    queue_id: Mapped[str | None] = mapped_column(Id)
+    worker_id: Mapped[str | None] = mapped_column(Id)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    disposition_code: Mapped[str | None] = mapped_column(String(64))
+    attributes: Mapped[dict[str, Any]]
+    created_at: Mapped[float]
+    updated_at: Mapped[float]
+    ended_at: Mapped[float | None]
+    customer: Mapped[CustomerRow | None] = relationship(lazy="raise")
+
+    __table_args__ = (
+        Index(None, "tenant_id", "customer_id", "created_at"),
+        Index(None, "tenant_id", "state"),
+        Index(None, "tenant_id", "queue_id"),
+        Index(None, "tenant_id", "worker_id"),
+    )
+
+
+class InteractionEventRow(Base):
+    """One entry of an interaction's append-only event log."""
+
+    __tablename__ = "interaction_events"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    interaction_id: Mapped[str] = mapped_column(Id, ForeignKey("interactions.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(80))
+    at: Mapped[float]
+    actor_key_id: Mapped[str | None] = mapped_column(Id)
+    data: Mapped[dict[str, Any]]
+    interaction: Mapped[InteractionRow] = relationship(lazy="raise")
+
+    __table_args__ = (
+        UniqueConstraint("interaction_id", "seq"),
+        Index(None, "tenant_id", "type", "at"),
+    )
+
+
+class DispositionRow(Base):
+    """An outcome code."""
+
+    __tablename__ = "dispositions"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    code: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(2000))
+    active: Mapped[bool]
+    created_at: Mapped[float]
+
+    __table_args__ = (UniqueConstraint("tenant_id", "code"),)
+
+
+class WorkerRow(Base):
+    """A human or AI worker."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    activity: Mapped[str] = mapped_column(String(20))
+    activity_since: Mapped[float]
+    attributes: Mapped[dict[str, Any]]
+    capacity: Mapped[dict[str, Any]]
+    email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[float]
+
+    __table_args__ = (Index(None, "tenant_id", "activity"),)
+
+
+class QueueRow(Base):
+    """A named pool of tasks."""
+
+    __tablename__ = "queues"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    name: Mapped[str] = mapped_column(String(200))
+    target_expression: Mapped[str] = mapped_column(String(4000))
+    description: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[float]
+
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+
+class TaskRow(Base):
+    """A unit of routable work."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    state: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(10))
+    priority: Mapped[int] = mapped_column(Integer)
+    interaction_id: Mapped[str | None] = mapped_column(Id)
+    queue_id: Mapped[str | None] = mapped_column(Id)
+    worker_id: Mapped[str | None] = mapped_column(Id)
+    attributes: Mapped[dict[str, Any]]
+    created_at: Mapped[float]
+    updated_at: Mapped[float]
+
+    __table_args__ = (Index(None, "tenant_id", "state", "queue_id"),)
