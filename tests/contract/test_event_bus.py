@@ -24,7 +24,9 @@ def redis_url() -> str:
     except redis.RedisError as exc:
         if url:
             pytest.fail(f"AGENTFLOOR_TEST_REDIS_URL={url} is set but Redis is unreachable: {exc}")
-        pytest.skip(f"Redis not reachable at {DEFAULT_REDIS} (set AGENTFLOOR_TEST_REDIS_URL): {exc}")
+        pytest.skip(
+            f"Redis not reachable at {DEFAULT_REDIS} (set AGENTFLOOR_TEST_REDIS_URL): {exc}"
+        )
     return url or DEFAULT_REDIS
 
 
@@ -55,7 +57,12 @@ def tenants() -> Iterator[tuple[str, str]]:
 
 def event(tenant: str, topic: str, n: int) -> Event:
     return Event(
-        id=f"evt_{n}", tenant_id=tenant, topic=topic, at=1000.0 + n, subject_id=f"s{n}", data={"n": n}
+        id=f"evt_{n}",
+        tenant_id=tenant,
+        topic=topic,
+        at=1000.0 + n,
+        subject_id=f"s{n}",
+        data={"n": n},
     )
 
 

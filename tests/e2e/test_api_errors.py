@@ -44,9 +44,7 @@ def test_validation_errors_list_every_field(live: LiveServer) -> None:
 def test_unknown_or_missing_key_is_401(live: LiveServer) -> None:
     r = httpx.get(f"{live.base_url}/v1/customers")
     assert_problem(r, 401, "no api key")
-    r = httpx.get(
-        f"{live.base_url}/v1/customers", headers={"Authorization": "Bearer af_nope_nope"}
-    )
+    r = httpx.get(f"{live.base_url}/v1/customers", headers={"Authorization": "Bearer af_nope_nope"})
     assert_problem(r, 401, "unknown api key")
     r = httpx.get(f"{live.base_url}/v1/customers", headers={"Authorization": "Bearer garbage"})
     assert_problem(r, 401)
@@ -76,9 +74,7 @@ def test_oversized_chunked_body_is_413(live: LiveServer) -> None:
             yield b"x" * 1024
 
     with live.client() as c:
-        r = c.post(
-            "/v1/customers", content=chunks(), headers={"content-type": "application/json"}
-        )
+        r = c.post("/v1/customers", content=chunks(), headers={"content-type": "application/json"})
         assert r.status_code == 413
 
 

@@ -54,7 +54,9 @@ def test_identities_are_stored_normalised(ann: dict[str, object]) -> None:
 
 def test_lookup_unknown_is_404_and_garbage_is_422(live: LiveServer) -> None:
     with live.client() as c:
-        assert c.get("/v1/customers/lookup", params={"value": "+44 20 7946 0000"}).status_code == 404
+        assert (
+            c.get("/v1/customers/lookup", params={"value": "+44 20 7946 0000"}).status_code == 404
+        )
         r = c.get("/v1/customers/lookup", params={"value": "12", "kind": "phone"})
         assert r.status_code == 422
 
@@ -77,8 +79,9 @@ def test_merge_moves_everything_and_revert_puts_it_back(live: LiveServer) -> Non
         assert m["interaction_ids"] == [inter.json()["id"]] and m["note_ids"] == [note.json()["id"]]
         merged = c.get(f"/v1/customers/{target['id']}").json()
         assert {i["value"] for i in merged["identities"]} == {"bob@a.org", "+447700900123"}
-        assert c.get("/v1/customers/lookup", params={"value": "07700 900123"}).json()["id"] == (
-            target["id"]
+        assert (
+            c.get("/v1/customers/lookup", params={"value": "07700 900123"}).json()["id"]
+            == (target["id"])
         )
         assert c.get(f"/v1/customers/{source['id']}").json()["merged_into"] == target["id"]
         timeline = c.get(f"/v1/customers/{target['id']}/timeline").json()["items"]

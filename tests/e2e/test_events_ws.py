@@ -55,7 +55,7 @@ def test_topic_filter_and_tenant_scope(live: LiveServer) -> None:
 
 
 def test_bad_key_closes_with_4401(live: LiveServer) -> None:
-    with pytest.raises(ConnectionClosed) as info:
-        with connect(f"{live.ws_url}/v1/events?api_key=af_bad_key", open_timeout=10) as ws:
-            ws.recv(timeout=10)
+    url = f"{live.ws_url}/v1/events?api_key=af_bad_key"
+    with pytest.raises(ConnectionClosed) as info, connect(url, open_timeout=10) as ws:
+        ws.recv(timeout=10)
     assert info.value.rcvd is not None and info.value.rcvd.code == 4401

@@ -49,7 +49,10 @@ def tenant_b_objects(live: LiveServer) -> dict[str, str]:
     with live.client("b") as b:
         cust = b.post(
             "/v1/customers",
-            json={"name": "B person", "identities": [{"kind": "phone", "value": "+1 202 555 0142"}]},
+            json={
+                "name": "B person",
+                "identities": [{"kind": "phone", "value": "+1 202 555 0142"}],
+            },
         ).json()
         other = b.post("/v1/customers", json={"name": "B other"}).json()
         merge = b.post("/v1/merges", json={"target_id": cust["id"], "source_id": other["id"]})

@@ -1,4 +1,4 @@
-"""Alembic migrations take an empty database to exactly the schema the code maps, on every backend."""
+"""Alembic migrations take an empty database to exactly the mapped schema, on every backend."""
 
 from __future__ import annotations
 

@@ -26,7 +26,9 @@ def packages() -> list[str]:
 @pytest.mark.parametrize("name", packages())
 def test_package_has_docstring_and_sorted_all(name: str) -> None:
     module = importlib.import_module(name)
-    assert module.__doc__ and module.__doc__.strip(), f"{name} needs a docstring saying what it owns"
+    assert module.__doc__ and module.__doc__.strip(), (
+        f"{name} needs a docstring saying what it owns"
+    )
     exported = getattr(module, "__all__", None)
     if name in ("agentfloor", "agentfloor.runtime", "agentfloor.cli"):
         return  # entry points and the runtime expose modules, not names

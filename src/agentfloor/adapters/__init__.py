@@ -1,4 +1,4 @@
-"""Adapters: storage (SQLAlchemy), the event bus (in-process, Redis Streams), later channels and AI backends.
+"""Adapters: storage (SQLAlchemy), the event bus (in-process, Redis Streams), later channels.
 
 Each adapter implements a Protocol that a domain package or the runtime declares.
 """

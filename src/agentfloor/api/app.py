@@ -18,7 +18,8 @@ class _App(FastAPI):
     """FastAPI whose outermost layer answers body-limit 413s as problems."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return ProblemFor413(super().build_middleware_stack(), default_limit=self.max_body_size or 0)
+        inner = super().build_middleware_stack()
+        return ProblemFor413(inner, default_limit=self.max_body_size or 0)
 
 
 def create_app(container: Container) -> FastAPI:

@@ -43,7 +43,12 @@ def test_happy_path_reaches_completed_and_sets_ended_at() -> None:
 
 @pytest.mark.parametrize(
     ("start", "wanted"),
-    [(S.CREATED, S.WRAP_UP), (S.QUEUED, S.CONNECTED), (S.COMPLETED, S.QUEUED), (S.WRAP_UP, S.QUEUED)],
+    [
+        (S.CREATED, S.WRAP_UP),
+        (S.QUEUED, S.CONNECTED),
+        (S.COMPLETED, S.QUEUED),
+        (S.WRAP_UP, S.QUEUED),
+    ],
     ids=lambda s: str(s),
 )
 def test_illegal_transition_names_what_is_allowed(start: S, wanted: S) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
@@ -71,17 +71,17 @@ class TenantScoped:
             raise RuntimeError("this repository needs a unit of work opened for a tenant")
         return self._tenant_id
 
-    def _owned(self, row: Any) -> bool:
+    def _owned(self, row: R | None) -> TypeGuard[R]:
         """Return True when `row` exists and belongs to this repository's tenant."""
         tenant_id = self.tenant_id  # checked first, so a platform unit of work always fails
-        return row is not None and row.tenant_id == tenant_id
+        return row is not None and getattr(row, "tenant_id", None) == tenant_id
 
 
 def keyset_page(
     session: Session,
-    query: Select[tuple[R]],
+    query: Select[Any],
     id_column: InstrumentedAttribute[str],
-    to_domain: Callable[[R], T],
+    to_domain: Callable[[Any], T],
     *,
     after: str | None,
     limit: int,
@@ -91,8 +91,7 @@ def keyset_page(
     if after is not None:
         query = query.where(id_column < after if descending else id_column > after)
     order = id_column.desc() if descending else id_column.asc()
-    rows: Sequence[R] = session.scalars(query.order_by(order).limit(limit + 1)).all()
+    rows: Sequence[Any] = session.scalars(query.order_by(order).limit(limit + 1)).all()
     items = [to_domain(r) for r in rows[:limit]]
     more = len(rows) > limit
-    last: Any = rows[limit - 1] if more else None
-    return Page(items, str(getattr(last, id_column.key)) if more else None)
+    return Page(items, str(getattr(rows[limit - 1], id_column.key)) if more else None)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from agentfloor.adapters.storage.base import TenantScoped, keyset_page
 from agentfloor.adapters.storage.tables import (
@@ -117,7 +118,9 @@ class SqlCustomerRepository(TenantScoped):
         if name_contains:
             escaped = name_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             query = query.where(CustomerRow.name.ilike(f"%{escaped}%", escape="\\"))
-        return keyset_page(self._session, query, CustomerRow.id, _customer, after=after, limit=limit)
+        return keyset_page(
+            self._session, query, CustomerRow.id, _customer, after=after, limit=limit
+        )
 
     def iter_all(self, *, batch_size: int = 1000) -> Iterator[tuple[Customer, list[Identity]]]:
         """Yield every live customer with its identities, oldest first, batch by batch."""
@@ -228,7 +231,9 @@ class SqlCustomerRepository(TenantScoped):
         three short lists are merged, so a long history costs three index range scans.
         """
 
-        def older(at: ColumnElement[float], ident: ColumnElement[str]) -> ColumnElement[bool]:
+        def older(
+            at: InstrumentedAttribute[float], ident: InstrumentedAttribute[str]
+        ) -> ColumnElement[bool]:
             if before is None:
                 return and_(True)
             return or_(at < before[0], and_(at == before[0], ident < before[1]))

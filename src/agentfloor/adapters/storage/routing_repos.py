@@ -69,7 +69,9 @@ class SqlWorkerRepository(TenantScoped):
     def delete(self, worker_id: str) -> None:
         """Delete a worker."""
         self._session.execute(
-            delete(WorkerRow).where(WorkerRow.tenant_id == self.tenant_id, WorkerRow.id == worker_id)
+            delete(WorkerRow).where(
+                WorkerRow.tenant_id == self.tenant_id, WorkerRow.id == worker_id
+            )
         )
 
     def page(
@@ -188,7 +190,10 @@ class SqlTaskRepository(TenantScoped):
         """Store a new task."""
         self._session.add(
             TaskRow(
-                id=task.id, tenant_id=self.tenant_id, created_at=task.created_at, **_task_values(task)
+                id=task.id,
+                tenant_id=self.tenant_id,
+                created_at=task.created_at,
+                **_task_values(task),
             )
         )
 

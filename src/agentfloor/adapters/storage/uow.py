@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import InterfaceError as SqlInterfaceError
 from sqlalchemy.orm import Session, sessionmaker
 
+from agentfloor.access.ports import ApiKeyRepository, AuditLog, TenantRepository
 from agentfloor.adapters.storage.access_repos import (
     SqlApiKeyRepository,
     SqlAuditLog,
@@ -37,6 +38,13 @@ from agentfloor.adapters.storage.routing_repos import (
     SqlWorkerRepository,
 )
 from agentfloor.core.errors import AgentfloorError, Unavailable
+from agentfloor.crm.ports import CustomerRepository, MergeRepository, NoteRepository
+from agentfloor.interactions.ports import (
+    DispositionRepository,
+    InteractionEventLog,
+    InteractionRepository,
+)
+from agentfloor.routing.ports import QueueRepository, TaskRepository, WorkerRepository
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 
@@ -53,6 +61,20 @@ def translate(exc: BaseException) -> AgentfloorError | None:
 
 class SqlUnitOfWork:
     """Repositories sharing one SQLAlchemy session; leaving without `commit()` rolls back."""
+
+    # Declared as the domain's ports, so this class satisfies `runtime.uow.UnitOfWork`.
+    tenants: TenantRepository
+    api_keys: ApiKeyRepository
+    audit: AuditLog
+    customers: CustomerRepository
+    notes: NoteRepository
+    merges: MergeRepository
+    interactions: InteractionRepository
+    events: InteractionEventLog
+    dispositions: DispositionRepository
+    workers: WorkerRepository
+    queues: QueueRepository
+    tasks: TaskRepository
 
     def __init__(self, sessions: sessionmaker[Session], tenant_id: str | None) -> None:
         self._sessions = sessions

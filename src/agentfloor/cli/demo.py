@@ -1,0 +1,244 @@
+"""`agentfloor demo`: a demo tenant with queues, workers and customers with history, then serve.
+
+The data goes in through the runtime services, so it obeys the domain rules (interactions only
+make legal moves) and leaves the same audit and event log as real traffic. The history is played
+in time order on a `VirtualClock` set 30 days back, so timelines spread over a month; ids come
+from that clock too and so stay time-ordered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agentfloor.access.model import Principal, Role, Tenant
+from agentfloor.api.app import create_app
+from agentfloor.cli.common import err, open_container, out
+from agentfloor.cli.demo_data import (
+    CAPACITY,
+    DAY_S,
+    DISPOSITIONS,
+    QUEUES,
+    WORKERS,
+    DemoCustomer,
+    DemoInteraction,
+    demo_customer,
+    demo_history,
+)
+from agentfloor.core.clock import VirtualClock
+from agentfloor.core.errors import NotFound
+from agentfloor.core.ids import UlidFactory
+from agentfloor.interactions.states import InteractionState
+from agentfloor.runtime import access, catalog, customers, interactions, notes
+from agentfloor.runtime.context import ServiceContext
+from agentfloor.settings import Settings
+
+__all__ = ["demo"]
+
+SLUG = "demo"
+LOADER_KEY = "demo data loader"
+HISTORY_DAYS = 30
+
+
+@dataclass(slots=True)
+class _Loader:
+    """Plays the demo history, remembering the ids the services hand back."""
+
+    ctx: ServiceContext
+    actor: Principal
+    clock: VirtualClock
+    queues: dict[str, str]
+    workers: dict[str, str]
+    customer_ids: dict[int, str] = field(default_factory=dict)
+    interaction_ids: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def add_customer(self, c: DemoCustomer) -> None:
+        identities = [("email", c.email)]
+        # In international form, so a reused `demo` tenant with another region still reads it.
+        identities += [("phone", "+44 " + c.phone[1:])] if c.phone else []
+        identities += [("chat", c.chat_id)] if c.chat_id else []
+        view = customers.create_customer(
+            self.ctx,
+            self.actor,
+            name=c.name,
+            identities=identities,
+            external_id=c.external_id,
+            attributes=c.attributes,
+        )
+        self.customer_ids[c.index] = view.customer.id
+
+    def open(self, customer: int, n: int, spec: DemoInteraction) -> None:
+        made = interactions.create_interaction(
+            self.ctx,
+            self.actor,
+            channel=spec.channel,
+            direction=spec.direction,
+            customer_id=self.customer_ids[customer],
+            queue_id=self.queues[spec.queue],
+            reason=spec.reason,
+        )
+        self.interaction_ids[(customer, n)] = made.id
+
+    def step(self, customer: int, n: int, action: str, value: str) -> None:
+        iid = self.interaction_ids[(customer, n)]
+        if action == "state":
+            interactions.change_state(self.ctx, self.actor, iid, InteractionState(value))
+        elif action == "assign":
+            fields = {"worker_id": self.workers[value]}
+            interactions.update_interaction(self.ctx, self.actor, iid, fields)
+        elif action == "disposition":
+            interactions.set_disposition(self.ctx, self.actor, iid, value)
+        else:
+            notes.create_note(
+                self.ctx, self.actor, body=value, customer_id=None, interaction_id=iid
+            )
+
+
+def _tenant(ctx: ServiceContext) -> tuple[Tenant, bool]:
+    try:
+        return access.get_tenant(ctx, SLUG), False
+    except NotFound:
+        tenant = access.create_tenant(
+            ctx,
+            name="Demo Contact Centre",
+            slug=SLUG,
+            default_region="GB",
+            timezone="Europe/London",
+        )
+        return tenant, True
+
+
+def _loader_actor(ctx: ServiceContext, tenant: Tenant) -> Principal:
+    """Return the principal the demo data is recorded under (a key whose secret nobody saw)."""
+    key = next((k for k in access.list_keys(ctx, tenant.id) if k.name == LOADER_KEY), None)
+    if key is None:
+        key = access.create_key(ctx, tenant.id, name=LOADER_KEY, role=Role.ADMIN, actor=None).key
+    return Principal(tenant_id=tenant.id, key_id=key.id, role=key.role)
+
+
+def _setup(ctx: ServiceContext, actor: Principal) -> tuple[dict[str, str], dict[str, str]]:
+    """Create the queues, disposition codes and workers that are missing; return name -> id."""
+    with ctx.uow(actor.tenant_id) as uow:
+        queues = {name: uow.queues.get_by_name(name) for name, _, _ in QUEUES}
+        codes = {code for code, _ in DISPOSITIONS if uow.dispositions.get_by_code(code)}
+        existing = {w.name: w.id for w in uow.workers.page(limit=500).items}
+    queue_ids = {name: q.id for name, q in queues.items() if q is not None}
+    for name, expression, description in QUEUES:
+        if name not in queue_ids:
+            made = catalog.create_queue(
+                ctx, actor, name=name, target_expression=expression, description=description
+            )
+            queue_ids[name] = made.id
+    for code, label in DISPOSITIONS:
+        if code not in codes:
+            catalog.create_disposition(ctx, actor, code=code, label=label)
+    for spec in WORKERS:
+        if spec.name not in existing:
+            worker = catalog.create_worker(
+                ctx,
+                actor,
+                name=spec.name,
+                kind=spec.kind,
+                attributes=spec.attributes,
+                capacity=dict(CAPACITY),
+                activity=spec.activity,
+            )
+            existing[spec.name] = worker.id
+    return queue_ids, existing
+
+
+def _plan(
+    loader: _Loader, todo: list[DemoCustomer], seed: int, end_s: float
+) -> list[tuple[float, int, Callable[[], None]]]:
+    """Return every action of the new customers' lives as (virtual time, order, action)."""
+    start = loader.clock.now()
+    actions: list[tuple[float, int, Callable[[], None]]] = []
+
+    def at(offset_s: float, action: Callable[[], None]) -> None:
+        actions.append((start + offset_s, len(actions), action))
+
+    for c in todo:
+        at(c.start_s, partial(loader.add_customer, c))
+        for n, spec in enumerate(demo_history(seed, c, end_s)):
+            at(spec.at_s, partial(loader.open, c.index, n, spec))
+            for st in spec.steps:
+                at(st.at_s, partial(loader.step, c.index, n, st.action, st.value))
+    actions.sort(key=lambda item: (item[0], item[1]))
+    return actions
+
+
+def _seed(ctx: ServiceContext, count: int, seed: int) -> tuple[Tenant, int, int]:
+    """Create or complete the demo tenant; return it, the demo customers, and how many are new."""
+    clock = VirtualClock(ctx.clock.now() - (HISTORY_DAYS + 1) * DAY_S)
+    vctx = dataclasses.replace(ctx, clock=clock, ids=UlidFactory(clock))
+    tenant, _ = _tenant(vctx)
+    actor = _loader_actor(vctx, tenant)
+    queue_ids, worker_ids = _setup(vctx, actor)
+    clock.advance(DAY_S)
+    span_s, end_s = (HISTORY_DAYS - 10) * DAY_S, HISTORY_DAYS * DAY_S - 600
+    wanted = [demo_customer(seed, i, span_s) for i in range(count)]
+    with ctx.uow(tenant.id) as uow:
+        have = uow.customers.get_by_external_ids([c.external_id for c in wanted])
+    todo = [c for c in wanted if c.external_id not in have]
+    loader = _Loader(vctx, actor, clock, queue_ids, worker_ids)
+    actions = _plan(loader, todo, seed, end_s)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    ) as bar:
+        task = bar.add_task(f"demo data ({len(todo)} new customers)", total=len(actions))
+        for when, _, action in actions:
+            clock.advance(max(0.0, when - clock.now()))
+            action()
+            bar.advance(task)
+    return tenant, count, len(todo)
+
+
+def demo(
+    host: Annotated[str | None, typer.Option(help="Address to serve on.")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to serve on.")] = None,
+    customers_: Annotated[
+        int, typer.Option("--customers", min=0, max=14_000, help="How many demo customers.")
+    ] = 300,
+    seed: Annotated[int, typer.Option(help="Seed of the generated data.")] = 7,
+    serve: Annotated[bool, typer.Option(help="Serve the API afterwards.")] = True,
+) -> None:
+    """Create (or reuse) the `demo` tenant with data, print an admin key, and serve the API."""
+    settings = Settings()
+    settings = settings.model_copy(
+        update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    )
+    with open_container(settings) as container:
+        tenant, total, new = _seed(container.ctx, customers_, seed)
+        issued = access.create_key(
+            container.ctx, tenant.id, name="demo admin", role=Role.ADMIN, actor=None
+        )
+        base = f"http://{settings.host}:{settings.port}"
+        phone = urllib.parse.quote(demo_customer(seed, 0, 1.0).phone or "")
+        out.print(
+            f"\nDemo tenant [bold]{escape(tenant.name)}[/] (slug {tenant.slug}, {tenant.id}): "
+            f"{total} demo customers ({new} new), {len(WORKERS)} workers, {len(QUEUES)} queues."
+        )
+        out.print(f"  API        {base}")
+        out.print(f"  Docs       {base}/docs")
+        out.print(f"  Admin key  {issued.secret_key}")
+        err.print("  [yellow]The key is shown once (only its SHA-256 is stored); copy it now.[/]")
+        out.print("Try:")
+        out.print(
+            f'  curl -H "Authorization: Bearer {issued.secret_key}" '
+            f'"{base}/v1/customers/lookup?value={phone}"'
+        )
+        if serve:
+            uvicorn.run(create_app(container), host=settings.host, port=settings.port)
