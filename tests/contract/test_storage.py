@@ -430,3 +430,23 @@ def test_dispositions_workers_queues_tasks(
 def test_tenant_repository_needs_a_tenant_scope(uows: SqlUnitOfWorkFactory) -> None:
     with uows(None) as uow, pytest.raises(RuntimeError, match="tenant"):
         uow.customers.get("cus_x")
+
+
+def test_add_many_inserts_in_bulk_with_the_same_rules(
+    uows: SqlUnitOfWorkFactory, tenants: tuple[str, str]
+) -> None:
+    a, _ = tenants
+    people = [make_customer(a, name=f"P{n}", external_id=f"E{n}") for n in range(3)]
+    idents = [make_identity(a, c.id, "email", f"p{n}@x.org") for n, c in enumerate(people)]
+    with uows(a) as uow:
+        uow.customers.add_many(people, idents)
+        uow.commit()
+    with uows(a) as uow:
+        assert [c.id for c in uow.customers.page().items] == [c.id for c in people]
+        assert uow.customers.find_identity(IdentityKind.EMAIL, "p2@x.org") == idents[2]
+    with pytest.raises(Conflict, match="already belongs"), uows(a) as uow:
+        again = make_customer(a)
+        uow.customers.add_many([again], [make_identity(a, again.id, "email", "p0@x.org")])
+        uow.commit()
+    with uows(a) as uow:
+        assert len(uow.customers.page().items) == 3  # the failed batch left nothing behind

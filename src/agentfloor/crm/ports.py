@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from agentfloor.core.pagination import Page
@@ -17,6 +17,10 @@ class CustomerRepository(Protocol):
 
     def add(self, customer: Customer) -> None:
         """Store a new customer; `Conflict` if the external id is taken."""
+        ...
+
+    def add_many(self, customers: Sequence[Customer], identities: Sequence[Identity]) -> None:
+        """Store many new customers and identities in bulk (import); same rules as `add`."""
         ...
 
     def get(self, customer_id: str) -> Customer | None:

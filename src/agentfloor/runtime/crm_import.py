@@ -218,12 +218,9 @@ def _apply_row(ctx: ServiceContext, batch: _Batch, row: CsvRow, now: float, tall
 
 def _write(batch: _Batch) -> None:
     repo = batch.uow.customers
-    for customer_id in sorted(batch.new_ids):
-        repo.add(batch.customers[customer_id])
     for customer_id in sorted(batch.dirty_ids):
         repo.save(batch.customers[customer_id])
-    for identity in batch.new_identities:
-        repo.add_identity(identity)
+    repo.add_many([batch.customers[c] for c in sorted(batch.new_ids)], batch.new_identities)
 
 
 def _apply_batch(
