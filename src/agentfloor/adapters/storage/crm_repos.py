@@ -17,6 +17,7 @@ from agentfloor.adapters.storage.tables import (
     MergeRow,
     NoteRow,
 )
+from agentfloor.core.clock import to_datetime
 from agentfloor.core.pagination import Page
 from agentfloor.crm.identities import IdentityKind
 from agentfloor.crm.model import Customer, Identity, Merge, Note, TimelineEntry
@@ -307,7 +308,7 @@ class SqlCustomerRepository(TenantScoped):
                         "worker_id": i.worker_id,
                         "reason": i.reason,
                         "disposition_code": i.disposition_code,
-                        "ended_at": i.ended_at,
+                        "ended_at": to_datetime(i.ended_at).isoformat() if i.ended_at else None,
                     },
                 )
             )
