@@ -26,7 +26,20 @@ from agentfloor.interactions.model import (
     InteractionEvent,
 )
 from agentfloor.interactions.states import InteractionState
-from agentfloor.routing.model import Activity, Queue, Task, TaskState, Worker, WorkerKind
+from agentfloor.routing.model import (
+    Activity,
+    Queue,
+    Reservation,
+    ReservationState,
+    RoutingConfig,
+    RoutingEvent,
+    SelectionStrategy,
+    Task,
+    TaskState,
+    Worker,
+    WorkerKind,
+)
+from agentfloor.routing.workflow import Filter, Target, Workflow
 
 CLOCK = VirtualClock()
 IDS = RandomIdFactory(CLOCK, random.Random(7))
@@ -450,3 +463,105 @@ def test_add_many_inserts_in_bulk_with_the_same_rules(
         uow.commit()
     with uows(a) as uow:
         assert len(uow.customers.page().items) == 3  # the failed batch left nothing behind
+
+
+def test_routing_state_round_trips(uows: SqlUnitOfWorkFactory, tenants: tuple[str, str]) -> None:
+    a, b = tenants
+    q = Queue(
+        new_id("que"),
+        a,
+        "Sales",
+        CLOCK.now(),
+        strategy=SelectionStrategy.MOST_SKILLED,
+        skill="sales",
+        wrapup_s=15.0,
+    )
+    t = Task(
+        new_id("tsk"),
+        a,
+        TaskState.RESERVED,
+        CLOCK.now(),
+        CLOCK.now(),
+        "voice",
+        priority=2,
+        queue_id=q.id,
+        workflow_id="wfl_1",
+        target_index=1,
+        target_since=CLOCK.now(),
+        order_key=-1.5,
+        callback=True,
+    )
+    done = dataclasses.replace(
+        t, id=new_id("tsk"), state=TaskState.COMPLETED, ended_at=CLOCK.now(), end_reason="completed"
+    )
+    r = Reservation(
+        new_id("res"),
+        a,
+        t.id,
+        "wrk_1",
+        ReservationState.PENDING,
+        CLOCK.now(),
+        CLOCK.now() + 30,
+        CLOCK.now(),
+    )
+    wf = Workflow(
+        new_id("wfl"),
+        a,
+        "Main",
+        (
+            Filter(
+                "vip",
+                'task.tier == "gold"',
+                (Target(q.id, "worker.level >= 3", 5, 30.0), Target(q.id)),
+            ),
+        ),
+        CLOCK.now(),
+        CLOCK.now(),
+        default_target=Target(q.id, timeout_s=60.0),
+    )
+    config = RoutingConfig(
+        activities={"available": True, "lunch": False},
+        missed_activity=None,
+        reservation_timeout_s=12.5,
+    )
+    event = RoutingEvent(
+        "reservation.created", CLOCK.now(), t.id, "wrk_1", r.id, q.id, {"expires_at": r.expires_at}
+    )
+    with uows(a) as uow:
+        uow.queues.add(q)
+        uow.tasks.add(t)
+        uow.tasks.add(done)
+        uow.reservations.upsert(r)
+        uow.workflows.add(wf)
+        assert uow.routing_config.get() is None
+        uow.routing_config.put(config, CLOCK.now())
+        uow.routing_events.append(new_id("rev"), event)
+        uow.commit()
+    with uows(a) as uow:
+        assert uow.queues.get(q.id) == q
+        assert uow.tasks.get(t.id) == t
+        assert uow.tasks.unfinished() == [t]
+        assert uow.reservations.get(r.id) == r and uow.reservations.pending() == [r]
+        accepted = dataclasses.replace(r, state=ReservationState.ACCEPTED)
+        uow.reservations.upsert(accepted)
+        assert uow.workflows.get(wf.id) == wf and uow.workflows.all() == [wf]
+        uow.workflows.save(dataclasses.replace(wf, name="Renamed", default_target=None))
+        assert uow.routing_config.get() == config
+        uow.routing_config.put(dataclasses.replace(config, priority_step_s=60.0), CLOCK.now())
+        assert uow.routing_events.of_queue(q.id, since=0) == [event]
+        assert uow.routing_events.of_task(t.id) == [event]
+        assert uow.routing_events.of_queue(q.id, since=event.at + 1) == []
+        uow.commit()
+    with uows(a) as uow:
+        assert uow.reservations.pending() == []
+        assert uow.reservations.of_task(t.id)[0].state is ReservationState.ACCEPTED
+        renamed = uow.workflows.get(wf.id)
+        assert renamed is not None and (renamed.name, renamed.default_target) == ("Renamed", None)
+        assert uow.routing_config.get().priority_step_s == 60.0  # type: ignore[union-attr]
+        uow.workflows.delete(wf.id)
+        uow.commit()
+    with uows(b) as uow:
+        assert uow.reservations.get(r.id) is None and uow.tasks.unfinished() == []
+        assert uow.routing_config.get() is None and uow.routing_events.of_task(t.id) == []
+    with uows(a) as uow:
+        assert uow.workflows.all() == []

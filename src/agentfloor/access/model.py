@@ -66,6 +66,7 @@ class ApiKey:
     secret_hash: str
     created_at: float
     revoked_at: float | None = None
+    worker_id: str | None = None  # an agent key bound to a worker acts as that worker only
 
     @property
     def is_active(self) -> bool:
@@ -79,11 +80,12 @@ class ApiKey:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: the key, its tenant and role."""
+    """Who is calling: the key, its tenant and role, and the worker an agent key is bound to."""
 
     tenant_id: str
     key_id: str
     role: Role
+    worker_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
-"""Workers, queues and tasks: the records the router works on.
+"""Workers, queues, tasks, reservations and routing events: the records the router works on.
 
-The routing engine itself (target expressions, workflows, reservations) arrives with the routing
-issue; this module holds the records it will route, validated here once.
+The engine (`routing.engine`) keeps these in memory and returns new values; storage persists them
+so that a restarted router rebuilds exactly the queues and reservations it had.
 """
 
 from __future__ import annotations
@@ -14,8 +14,16 @@ from typing import Any
 from agentfloor.core.errors import InvalidInput, ProblemDetail
 
 __all__ = [
+    "CHANNELS",
+    "DEFAULT_ACTIVITIES",
     "Activity",
     "Queue",
+    "QueueStats",
+    "Reservation",
+    "ReservationState",
+    "RoutingConfig",
+    "RoutingEvent",
+    "SelectionStrategy",
     "Task",
     "TaskState",
     "Worker",
@@ -35,23 +43,57 @@ class WorkerKind(StrEnum):
 
 
 class Activity(StrEnum):
-    """What a worker is doing; only `available` receives new tasks."""
+    """The built-in activities; a tenant may add its own.
+
+    A worker's activity is therefore a plain string, and `RoutingConfig.activities` marks each
+    one routable (receives tasks) or not.
+    """
 
     AVAILABLE = "available"
     BUSY = "busy"
     BREAK = "break"
     OFFLINE = "offline"
+    MISSED = "missed"
+
+
+# name -> receives new tasks?
+DEFAULT_ACTIVITIES: dict[str, bool] = {
+    Activity.AVAILABLE.value: True,
+    Activity.BUSY.value: False,
+    Activity.BREAK.value: False,
+    Activity.OFFLINE.value: False,
+    Activity.MISSED.value: False,
+}
+
+
+class SelectionStrategy(StrEnum):
+    """How a queue picks among eligible, free workers."""
+
+    LONGEST_IDLE = "longest_idle"  # free the longest (since their last task or activity change)
+    MOST_SKILLED = "most_skilled"  # highest `worker.levels.<skill>` for the queue's skill
+    LEAST_OCCUPIED = "least_occupied"  # fewest tasks in hand across channels
+
+
+class ReservationState(StrEnum):
+    """Where an offer to one worker stands."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    TIMED_OUT = "timed_out"
+    CANCELED = "canceled"  # the task went away (customer hung up) while offered
 
 
 class TaskState(StrEnum):
     """Where a task is on its way to a worker."""
 
-    PENDING = "pending"
-    RESERVED = "reserved"
-    ASSIGNED = "assigned"
-    WRAPPING = "wrapping"
+    PENDING = "pending"  # waiting in a queue
+    RESERVED = "reserved"  # offered to one worker
+    ASSIGNED = "assigned"  # accepted; the worker is on it
+    WRAPPING = "wrapping"  # done, the worker is in wrap-up
     COMPLETED = "completed"
-    CANCELED = "canceled"
+    CANCELED = "canceled"  # withdrawn by the system or an operator
+    ABANDONED = "abandoned"  # the customer left while waiting
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +108,7 @@ class Worker:
     tenant_id: str
     name: str
     kind: WorkerKind
-    activity: Activity
+    activity: str
     activity_since: float
     created_at: float
     attributes: dict[str, Any] = field(default_factory=dict)
@@ -76,7 +118,12 @@ class Worker:
 
 @dataclass(frozen=True, slots=True)
 class Queue:
-    """A named pool of tasks; `target_expression` selects the workers eligible for it."""
+    """A named pool of tasks; `target_expression` selects the workers eligible for it.
+
+    `strategy` picks among eligible free workers; `skill` names the level compared by the
+    most-skilled strategy (`worker.levels.<skill>`); `wrapup_s` is how long a worker stays in
+    wrap-up after completing a task of this queue before the capacity is free again.
+    """
 
     id: str
     tenant_id: str
@@ -84,11 +131,21 @@ class Queue:
     created_at: float
     target_expression: str = ""
     description: str = ""
+    strategy: SelectionStrategy = SelectionStrategy.LONGEST_IDLE
+    skill: str | None = None
+    wrapup_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """A unit of routable work: an interaction waiting for someone, a callback, a work item step."""
+    """A unit of routable work: an interaction waiting for someone, a callback, a work item step.
+
+    Routing fields: `workflow_id` chose the targets; `target_index` is the workflow target the
+    task is at now (escalation moves it on) and `target_since` when it got there; `order_key` is
+    its place in queue order (lower first), fixed when it is first queued, so a task that comes
+    back from a rejected offer goes back to its original position. `callback` marks a task that
+    holds the customer's place without holding a line (the worker calls back).
+    """
 
     id: str
     tenant_id: str
@@ -101,6 +158,77 @@ class Task:
     queue_id: str | None = None
     worker_id: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    workflow_id: str | None = None
+    target_index: int = 0
+    target_since: float | None = None
+    order_key: float | None = None
+    callback: bool = False
+    ended_at: float | None = None
+    end_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A task offered to one worker, to accept, reject or let time out by `expires_at`."""
+
+    id: str
+    tenant_id: str
+    task_id: str
+    worker_id: str
+    state: ReservationState
+    created_at: float
+    expires_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingConfig:
+    """A tenant's routing settings.
+
+    `activities` maps every activity name to whether it receives tasks. A rejected or timed-out
+    offer moves the worker to `missed_activity` (None: leave the activity as it is).
+    `priority_step_s` is the aging rule: one priority level is worth that many seconds of waiting,
+    so a task's place is `queued_at - priority * priority_step_s`; FIFO within a priority, and a
+    long-waiting task eventually overtakes a newer one of higher priority. The default is a day,
+    which in practice is strict priority.
+    """
+
+    activities: dict[str, bool] = field(default_factory=lambda: dict(DEFAULT_ACTIVITIES))
+    missed_activity: str | None = Activity.MISSED.value
+    reservation_timeout_s: float = 30.0
+    priority_step_s: float = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingEvent:
+    """One routing decision or happening, for the event log, the WebSocket stream and KPIs.
+
+    `type` is one of `task.queued`, `task.escalated`, `reservation.created`,
+    `reservation.accepted`, `reservation.rejected`, `reservation.timed_out`,
+    `reservation.canceled`, `task.assigned`, `task.wrapping`, `task.completed`,
+    `task.canceled`, `task.abandoned`, `task.callback_requested`, `worker.activity_changed`.
+    """
+
+    type: str
+    at: float
+    task_id: str | None = None
+    worker_id: str | None = None
+    reservation_id: str | None = None
+    queue_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    """A queue right now: tasks waiting, the longest wait, workers free and busy."""
+
+    queue_id: str
+    waiting: int
+    reserved: int
+    longest_wait_s: float
+    workers_eligible: int
+    workers_available: int
+    workers_busy: int
 
 
 def validate_capacity(capacity: dict[str, int], *, loc: str = "capacity") -> dict[str, int]:
@@ -120,7 +248,7 @@ def validate_capacity(capacity: dict[str, int], *, loc: str = "capacity") -> dic
     return capacity
 
 
-def change_activity(worker: Worker, activity: Activity, now: float) -> Worker:
+def change_activity(worker: Worker, activity: str, now: float) -> Worker:
     """Return the worker in a new activity, with `activity_since` reset when it changed."""
     if activity == worker.activity:
         return worker

@@ -97,9 +97,19 @@ def get_tenant(ctx: ServiceContext, tenant: str) -> Tenant:
 
 
 def create_key(
-    ctx: ServiceContext, tenant_id: str, *, name: str, role: Role | str, actor: Principal | None
+    ctx: ServiceContext,
+    tenant_id: str,
+    *,
+    name: str,
+    role: Role | str,
+    actor: Principal | None,
+    worker_id: str | None = None,
 ) -> IssuedKey:
-    """Create an API key for a tenant and return it with its full secret (shown once)."""
+    """Create an API key for a tenant and return it with its full secret (shown once).
+
+    `worker_id` binds an agent key to one worker: it may then accept, reject and complete only
+    that worker's reservations and tasks.
+    """
     try:
         role = Role(role)
     except ValueError as exc:
@@ -112,6 +122,11 @@ def create_key(
     get_tenant(ctx, tenant_id)
     secret = new_secret()
     with ctx.uow(tenant_id) as uow:
+        if worker_id is not None and uow.workers.get(worker_id) is None:
+            raise InvalidInput(
+                f"there is no worker {worker_id!r} to bind this key to",
+                problems=[ProblemDetail("worker_id", f"no worker {worker_id!r}")],
+            )
         now = ctx.clock.now()
         key = ApiKey(
             id=ctx.ids.new("key"),
@@ -120,6 +135,7 @@ def create_key(
             role=role,
             secret_hash=hash_secret(secret),
             created_at=now,
+            worker_id=worker_id,
         )
         uow.api_keys.add(key)
         changes = Changes(ctx, uow, actor, now)
@@ -166,7 +182,7 @@ def authenticate(ctx: ServiceContext, full_key: str) -> Principal:
         raise Unauthenticated("unknown API key; check it was copied whole, or create a new one")
     if not key.is_active:
         raise Unauthenticated("this API key was revoked; ask an admin for a new one")
-    return Principal(tenant_id=key.tenant_id, key_id=key.id, role=key.role)
+    return Principal(tenant_id=key.tenant_id, key_id=key.id, role=key.role, worker_id=key.worker_id)
 
 
 def _public(key: ApiKey) -> dict[str, object]:

@@ -17,7 +17,15 @@ from agentfloor.interactions.ports import (
     InteractionEventLog,
     InteractionRepository,
 )
-from agentfloor.routing.ports import QueueRepository, TaskRepository, WorkerRepository
+from agentfloor.routing.ports import (
+    QueueRepository,
+    ReservationRepository,
+    RoutingConfigRepository,
+    RoutingEventLog,
+    TaskRepository,
+    WorkerRepository,
+    WorkflowRepository,
+)
 
 __all__ = ["UnitOfWork", "UnitOfWorkFactory"]
 
@@ -38,6 +46,10 @@ class UnitOfWork(Protocol):
     workers: WorkerRepository
     queues: QueueRepository
     tasks: TaskRepository
+    reservations: ReservationRepository
+    workflows: WorkflowRepository
+    routing_config: RoutingConfigRepository
+    routing_events: RoutingEventLog
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

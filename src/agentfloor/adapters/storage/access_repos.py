@@ -68,6 +68,7 @@ def _key(row: ApiKeyRow) -> ApiKey:
         secret_hash=row.secret_hash,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
+        worker_id=row.worker_id,
     )
 
 
@@ -88,6 +89,7 @@ class SqlApiKeyRepository:
                 secret_hash=key.secret_hash,
                 created_at=key.created_at,
                 revoked_at=key.revoked_at,
+                worker_id=key.worker_id,
             )
         )
 
@@ -101,7 +103,12 @@ class SqlApiKeyRepository:
         self._session.execute(
             update(ApiKeyRow)
             .where(ApiKeyRow.id == key.id, ApiKeyRow.tenant_id == key.tenant_id)
-            .values(name=key.name, role=key.role.value, revoked_at=key.revoked_at)
+            .values(
+                name=key.name,
+                role=key.role.value,
+                revoked_at=key.revoked_at,
+                worker_id=key.worker_id,
+            )
         )
 
     def of_tenant(self, tenant_id: str) -> list[ApiKey]:

@@ -7,7 +7,7 @@ from sqlalchemy import delete, select, update
 from agentfloor.adapters.storage.base import TenantScoped, keyset_page
 from agentfloor.adapters.storage.tables import QueueRow, TaskRow, WorkerRow
 from agentfloor.core.pagination import Page
-from agentfloor.routing.model import Activity, Queue, Task, TaskState, Worker, WorkerKind
+from agentfloor.routing.model import Queue, SelectionStrategy, Task, TaskState, Worker, WorkerKind
 
 __all__ = ["SqlQueueRepository", "SqlTaskRepository", "SqlWorkerRepository"]
 
@@ -18,7 +18,7 @@ def _worker(row: WorkerRow) -> Worker:
         tenant_id=row.tenant_id,
         name=row.name,
         kind=WorkerKind(row.kind),
-        activity=Activity(row.activity),
+        activity=row.activity,
         activity_since=row.activity_since,
         created_at=row.created_at,
         attributes=dict(row.attributes or {}),
@@ -31,7 +31,7 @@ def _worker_values(w: Worker) -> dict[str, object]:
     return {
         "name": w.name,
         "kind": w.kind.value,
-        "activity": w.activity.value,
+        "activity": str(w.activity),
         "activity_since": w.activity_since,
         "attributes": w.attributes,
         "capacity": w.capacity,
@@ -99,6 +99,9 @@ def _queue(row: QueueRow) -> Queue:
         created_at=row.created_at,
         target_expression=row.target_expression,
         description=row.description,
+        strategy=SelectionStrategy(row.strategy),
+        skill=row.skill,
+        wrapup_s=row.wrapup_s,
     )
 
 
@@ -115,6 +118,9 @@ class SqlQueueRepository(TenantScoped):
                 target_expression=queue.target_expression,
                 description=queue.description,
                 created_at=queue.created_at,
+                strategy=queue.strategy.value,
+                skill=queue.skill,
+                wrapup_s=queue.wrapup_s,
             )
         )
 
@@ -139,6 +145,9 @@ class SqlQueueRepository(TenantScoped):
                 name=queue.name,
                 target_expression=queue.target_expression,
                 description=queue.description,
+                strategy=queue.strategy.value,
+                skill=queue.skill,
+                wrapup_s=queue.wrapup_s,
             )
         )
 
@@ -167,6 +176,13 @@ def _task(row: TaskRow) -> Task:
         queue_id=row.queue_id,
         worker_id=row.worker_id,
         attributes=dict(row.attributes or {}),
+        workflow_id=row.workflow_id,
+        target_index=row.target_index,
+        target_since=row.target_since,
+        order_key=row.order_key,
+        callback=row.callback,
+        ended_at=row.ended_at,
+        end_reason=row.end_reason,
     )
 
 
@@ -180,6 +196,13 @@ def _task_values(t: Task) -> dict[str, object]:
         "worker_id": t.worker_id,
         "attributes": t.attributes,
         "updated_at": t.updated_at,
+        "workflow_id": t.workflow_id,
+        "target_index": t.target_index,
+        "target_since": t.target_since,
+        "order_key": t.order_key,
+        "callback": t.callback,
+        "ended_at": t.ended_at,
+        "end_reason": t.end_reason,
     }
 
 
@@ -225,3 +248,16 @@ class SqlTaskRepository(TenantScoped):
         if queue_id is not None:
             query = query.where(TaskRow.queue_id == queue_id)
         return keyset_page(self._session, query, TaskRow.id, _task, after=after, limit=limit)
+
+    def unfinished(self) -> list[Task]:
+        """Return every task still waiting, offered, assigned or in wrap-up."""
+        live = [
+            s.value
+            for s in (TaskState.PENDING, TaskState.RESERVED, TaskState.ASSIGNED, TaskState.WRAPPING)
+        ]
+        rows = self._session.scalars(
+            select(TaskRow)
+            .where(TaskRow.tenant_id == self.tenant_id, TaskRow.state.in_(live))
+            .order_by(TaskRow.id)
+        ).all()
+        return [_task(r) for r in rows]

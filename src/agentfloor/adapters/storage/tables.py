@@ -28,9 +28,13 @@ __all__ = [
     "MergeRow",
     "NoteRow",
     "QueueRow",
+    "ReservationRow",
+    "RoutingConfigRow",
+    "RoutingEventRow",
     "TaskRow",
     "TenantRow",
     "WorkerRow",
+    "WorkflowRow",
 ]
 
 # Named constraints, so migrations are stable and a violated one can be told apart by name.
@@ -49,7 +53,12 @@ class Base(DeclarativeBase):
     """Declarative base holding the shared metadata."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: Json, list[str]: Json, float: Float(precision=53)}
+    type_annotation_map = {
+        dict[str, Any]: Json,
+        list[str]: Json,
+        list[Any]: Json,
+        float: Float(precision=53),
+    }
 
 
 def _tenant() -> Mapped[str]:
@@ -81,6 +90,7 @@ class ApiKeyRow(Base):
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[float]
     revoked_at: Mapped[float | None]
+    worker_id: Mapped[str | None] = mapped_column(Id)
 
     __table_args__ = (Index(None, "tenant_id", "id"),)
 
@@ -281,6 +291,9 @@ class QueueRow(Base):
     target_expression: Mapped[str] = mapped_column(String(4000))
     description: Mapped[str] = mapped_column(String(2000))
     created_at: Mapped[float]
+    strategy: Mapped[str] = mapped_column(String(20), server_default="longest_idle")
+    skill: Mapped[str | None] = mapped_column(String(100))
+    wrapup_s: Mapped[float] = mapped_column(server_default="0")
 
     __table_args__ = (UniqueConstraint("tenant_id", "name"),)
 
@@ -301,5 +314,81 @@ class TaskRow(Base):
     attributes: Mapped[dict[str, Any]]
     created_at: Mapped[float]
     updated_at: Mapped[float]
+    workflow_id: Mapped[str | None] = mapped_column(Id)
+    target_index: Mapped[int] = mapped_column(Integer, server_default="0")
+    target_since: Mapped[float | None]
+    order_key: Mapped[float | None]
+    callback: Mapped[bool] = mapped_column(server_default="0")
+    ended_at: Mapped[float | None]
+    end_reason: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index(None, "tenant_id", "state", "queue_id"),)
+
+
+class ReservationRow(Base):
+    """A task offered to one worker."""
+
+    __tablename__ = "reservations"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    task_id: Mapped[str] = mapped_column(Id, ForeignKey("tasks.id"))
+    worker_id: Mapped[str] = mapped_column(Id)
+    state: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[float]
+    expires_at: Mapped[float]
+    updated_at: Mapped[float]
+    task: Mapped[TaskRow] = relationship(lazy="raise")
+
+    __table_args__ = (Index(None, "tenant_id", "state"), Index(None, "task_id"))
+
+
+class WorkflowRow(Base):
+    """Routing rules: filters with targets, and a default target."""
+
+    __tablename__ = "workflows"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(2000))
+    filters: Mapped[list[Any]] = mapped_column(Json)
+    default_target: Mapped[dict[str, Any] | None]
+    created_at: Mapped[float]
+    updated_at: Mapped[float]
+
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+
+class RoutingConfigRow(Base):
+    """A tenant's routing settings (one row per tenant that changed the defaults)."""
+
+    __tablename__ = "routing_config"
+
+    tenant_id: Mapped[str] = mapped_column(Id, ForeignKey("tenants.id"), primary_key=True)
+    activities: Mapped[dict[str, Any]]
+    missed_activity: Mapped[str | None] = mapped_column(String(64))
+    reservation_timeout_s: Mapped[float]
+    priority_step_s: Mapped[float]
+    updated_at: Mapped[float]
+
+
+class RoutingEventRow(Base):
+    """Append-only log of routing decisions: the source of queue KPIs for tasks of any kind."""
+
+    __tablename__ = "routing_events"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    type: Mapped[str] = mapped_column(String(40))
+    at: Mapped[float]
+    task_id: Mapped[str | None] = mapped_column(Id)
+    worker_id: Mapped[str | None] = mapped_column(Id)
+    reservation_id: Mapped[str | None] = mapped_column(Id)
+    queue_id: Mapped[str | None] = mapped_column(Id)
+    data: Mapped[dict[str, Any]]
+
+    __table_args__ = (
+        Index(None, "tenant_id", "queue_id", "at"),
+        Index(None, "tenant_id", "task_id"),
+    )

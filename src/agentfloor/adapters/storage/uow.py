@@ -37,6 +37,12 @@ from agentfloor.adapters.storage.routing_repos import (
     SqlTaskRepository,
     SqlWorkerRepository,
 )
+from agentfloor.adapters.storage.routing_state_repos import (
+    SqlReservationRepository,
+    SqlRoutingConfigRepository,
+    SqlRoutingEventLog,
+    SqlWorkflowRepository,
+)
 from agentfloor.core.errors import AgentfloorError, Unavailable
 from agentfloor.crm.ports import CustomerRepository, MergeRepository, NoteRepository
 from agentfloor.interactions.ports import (
@@ -44,7 +50,15 @@ from agentfloor.interactions.ports import (
     InteractionEventLog,
     InteractionRepository,
 )
-from agentfloor.routing.ports import QueueRepository, TaskRepository, WorkerRepository
+from agentfloor.routing.ports import (
+    QueueRepository,
+    ReservationRepository,
+    RoutingConfigRepository,
+    RoutingEventLog,
+    TaskRepository,
+    WorkerRepository,
+    WorkflowRepository,
+)
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 
@@ -75,6 +89,10 @@ class SqlUnitOfWork:
     workers: WorkerRepository
     queues: QueueRepository
     tasks: TaskRepository
+    reservations: ReservationRepository
+    workflows: WorkflowRepository
+    routing_config: RoutingConfigRepository
+    routing_events: RoutingEventLog
 
     def __init__(self, sessions: sessionmaker[Session], tenant_id: str | None) -> None:
         self._sessions = sessions
@@ -104,6 +122,10 @@ class SqlUnitOfWork:
         self.workers = SqlWorkerRepository(session, tid)
         self.queues = SqlQueueRepository(session, tid)
         self.tasks = SqlTaskRepository(session, tid)
+        self.reservations = SqlReservationRepository(session, tid)
+        self.workflows = SqlWorkflowRepository(session, tid)
+        self.routing_config = SqlRoutingConfigRepository(session, tid)
+        self.routing_events = SqlRoutingEventLog(session, tid)
         return self
 
     def __exit__(
