@@ -11,6 +11,7 @@ from agentfloor.adapters.storage import SqlUnitOfWorkFactory, create_engine_for,
 from agentfloor.core.clock import SystemClock
 from agentfloor.core.ids import UlidFactory
 from agentfloor.runtime.context import ServiceContext
+from agentfloor.runtime.router import RouterService
 from agentfloor.settings import Settings
 
 __all__ = ["Container", "build"]
@@ -23,6 +24,7 @@ class Container:
     settings: Settings
     engine: Engine
     ctx: ServiceContext
+    router: RouterService
 
     def close(self) -> None:
         """Dispose of the connection pool."""
@@ -42,4 +44,4 @@ def build(settings: Settings | None = None, *, upgrade: bool = True) -> Containe
         clock=clock,
         ids=UlidFactory(clock),
     )
-    return Container(settings=settings, engine=engine, ctx=ctx)
+    return Container(settings=settings, engine=engine, ctx=ctx, router=RouterService(ctx))

@@ -78,7 +78,7 @@ def start_server(settings: Settings, tenants: dict[str, str]) -> LiveServer:
         live_tenants[name] = tk
     port = free_port()
     config = uvicorn.Config(
-        create_app(container), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        create_app(container), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -62,7 +62,9 @@ def test_workers_crud_and_filters(live: LiveServer) -> None:
 
 def test_queues_and_dispositions_crud(live: LiveServer) -> None:
     with live.client() as c:
-        q = c.post("/v1/queues", json={"name": "billing-q", "target_expression": "x"}).json()
+        q = c.post(
+            "/v1/queues", json={"name": "billing-q", "target_expression": '"b" IN worker.skills'}
+        ).json()
         r = c.patch(f"/v1/queues/{q['id']}", json={"description": "Billing questions"})
         assert r.status_code == 200 and r.json()["description"] == "Billing questions"
         d = c.post("/v1/dispositions", json={"code": "resolved-x", "label": "Resolved"})

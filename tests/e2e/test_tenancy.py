@@ -23,6 +23,7 @@ SAMPLE_BODIES: dict[tuple[str, str], object] = {
     ("POST", "/v1/customers/{customer_id}/identities"): {"kind": "email", "value": "z@z.org"},
     ("POST", "/v1/workers/{worker_id}/activity"): {"activity": "available"},
     ("PATCH", "/v1/notes/{note_id}"): {"body": "changed"},
+    ("PUT", "/v1/workflows/{workflow_id}"): {"name": "x", "default_target": {"queue_id": "q"}},
 }
 
 
@@ -64,6 +65,12 @@ def tenant_b_objects(live: LiveServer) -> dict[str, str]:
         queue = b.post("/v1/queues", json={"name": "b-queue"}).json()
         disposition = b.post("/v1/dispositions", json={"code": "resolved", "label": "R"}).json()
         key = b.post("/v1/api-keys", json={"name": "b key", "role": "agent"}).json()
+        workflow = b.post(
+            "/v1/workflows", json={"name": "b flow", "default_target": {"queue_id": queue["id"]}}
+        ).json()
+        b.post(f"/v1/workers/{worker['id']}/activity", json={"activity": "available"})
+        task = b.post("/v1/tasks", json={"channel": "chat", "workflow_id": workflow["id"]}).json()
+        reservations = b.get(f"/v1/tasks/{task['id']}/reservations").json()
     return {
         "customer_id": cust["id"],
         "identity_id": cust["identities"][0]["id"],
@@ -74,6 +81,9 @@ def tenant_b_objects(live: LiveServer) -> dict[str, str]:
         "queue_id": queue["id"],
         "disposition_id": disposition["id"],
         "key_id": key["id"],
+        "workflow_id": workflow["id"],
+        "task_id": task["id"],
+        "reservation_id": reservations[0]["id"],
     }
 
 

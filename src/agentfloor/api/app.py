@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from agentfloor import __version__
 from agentfloor.api.errors import install_error_handlers
 from agentfloor.api.limits import ProblemFor413
-from agentfloor.api.routes import admin, catalog, customers, events, interactions, notes
+from agentfloor.api.routes import (
+    admin,
+    catalog,
+    customers,
+    events,
+    interactions,
+    notes,
+    routing,
+)
 from agentfloor.bootstrap import Container
+from agentfloor.runtime.router_timers import RouterTimers
 
 __all__ = ["create_app"]
 
@@ -25,7 +37,18 @@ class _App(FastAPI):
 def create_app(container: Container) -> FastAPI:
     """Build the app around a wired container (the caller owns and closes the container)."""
     settings = container.settings
+    timers = RouterTimers(container.router, container.ctx.clock)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await timers.start()
+        try:
+            yield
+        finally:
+            await timers.stop()
+
     app = _App(
+        lifespan=lifespan,
         title="agentfloor",
         version=__version__,
         description="Contact centre and back-office operations where AI agents work beside "
@@ -35,7 +58,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     install_error_handlers(app)
     customers.add_import_route(app.router, settings.max_upload_bytes)
-    for module in (customers, interactions, notes, catalog, admin, events):
+    for module in (customers, interactions, notes, catalog, routing, admin, events):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["meta"])

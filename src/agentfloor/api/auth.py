@@ -15,8 +15,9 @@ from agentfloor.access.model import Principal, Role
 from agentfloor.core.errors import PermissionDenied, Unauthenticated
 from agentfloor.runtime.access import authenticate
 from agentfloor.runtime.context import ServiceContext
+from agentfloor.runtime.router import RouterService
 
-__all__ = ["ALL_ROLES", "allow", "context", "key_from", "principal"]
+__all__ = ["ALL_ROLES", "allow", "context", "key_from", "principal", "router_service"]
 
 ALL_ROLES = tuple(Role)
 
@@ -36,6 +37,12 @@ def context(request: Request) -> ServiceContext:
     """Return the app's service context."""
     ctx: ServiceContext = request.app.state.container.ctx
     return ctx
+
+
+def router_service(request: Request) -> RouterService:
+    """Return the app's live router."""
+    service: RouterService = request.app.state.container.router
+    return service
 
 
 def principal(request: Request) -> Principal:

@@ -12,7 +12,7 @@ from agentfloor.core.clock import to_datetime
 from agentfloor.crm.identities import IdentityKind
 from agentfloor.interactions.model import Channel, Direction
 from agentfloor.interactions.states import InteractionState
-from agentfloor.routing.model import Activity, WorkerKind
+from agentfloor.routing.model import Activity, SelectionStrategy, WorkerKind
 
 __all__ = [
     "ApiKeyIn",
@@ -58,6 +58,7 @@ def _ts(value: Any) -> Any:
 Timestamp = Annotated[datetime, BeforeValidator(_ts)]
 Attributes = Annotated[dict[str, Any], Field(description="Free-form JSON object.")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+ActivityName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_\-]+$")]
 
 
 class Out(BaseModel):
@@ -275,7 +276,7 @@ class WorkerIn(In):
     email: str | None = Field(None, max_length=320)
     attributes: Attributes = Field(default_factory=dict)
     capacity: dict[str, int] = Field(default_factory=lambda: {"voice": 1, "chat": 3})
-    activity: Activity = Activity.OFFLINE
+    activity: ActivityName = Activity.OFFLINE.value
 
 
 class WorkerPatch(In):
@@ -285,13 +286,13 @@ class WorkerPatch(In):
     email: str | None = Field(None, max_length=320)
     attributes: dict[str, Any] | None = None
     capacity: dict[str, int] | None = None
-    activity: Activity | None = None
+    activity: ActivityName | None = None
 
 
 class WorkerActivityIn(In):
-    """A worker's new activity."""
+    """A worker's new activity (one of the tenant's activities, see /v1/routing/config)."""
 
-    activity: Activity
+    activity: ActivityName
 
 
 class WorkerOut(Out):
@@ -303,7 +304,7 @@ class WorkerOut(Out):
     email: str | None
     attributes: dict[str, Any]
     capacity: dict[str, int]
-    activity: Activity
+    activity: str
     activity_since: Timestamp
     created_at: Timestamp
 
@@ -312,8 +313,15 @@ class QueueIn(In):
     """A new queue."""
 
     name: Name
-    target_expression: str = Field("", max_length=2000)
+    target_expression: str = Field(
+        "",
+        max_length=2000,
+        description='Which workers may take its tasks, e.g. `"billing" IN worker.skills`.',
+    )
     description: str = Field("", max_length=2000)
+    strategy: SelectionStrategy = SelectionStrategy.LONGEST_IDLE
+    skill: str | None = Field(None, max_length=100, description="Level compared by most_skilled.")
+    wrapup_s: float = Field(0.0, ge=0, le=3600, description="Wrap-up after each task, seconds.")
 
 
 class QueuePatch(In):
@@ -322,6 +330,9 @@ class QueuePatch(In):
     name: str | None = Field(None, min_length=1, max_length=200)
     target_expression: str | None = Field(None, max_length=2000)
     description: str | None = Field(None, max_length=2000)
+    strategy: SelectionStrategy | None = None
+    skill: str | None = Field(None, max_length=100)
+    wrapup_s: float | None = Field(None, ge=0, le=3600)
 
 
 class QueueOut(Out):
@@ -331,6 +342,9 @@ class QueueOut(Out):
     name: str
     target_expression: str
     description: str
+    strategy: SelectionStrategy
+    skill: str | None
+    wrapup_s: float
     created_at: Timestamp
 
 
@@ -370,6 +384,9 @@ class ApiKeyIn(In):
 
     name: Name
     role: Role
+    worker_id: str | None = Field(
+        None, description="Bind the key to a worker: it then acts as that worker only."
+    )
 
 
 class ApiKeyOut(Out):
@@ -378,6 +395,7 @@ class ApiKeyOut(Out):
     id: str
     name: str
     role: Role
+    worker_id: str | None
     created_at: Timestamp
     revoked_at: Timestamp | None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agentfloor.routing.expressions import Expression, parse_expression
 from agentfloor.routing.model import (
     Activity,
     Queue,
@@ -16,6 +17,7 @@ from agentfloor.routing.ports import QueueRepository, TaskRepository, WorkerRepo
 
 __all__ = [
     "Activity",
+    "Expression",
     "Queue",
     "QueueRepository",
     "Task",
@@ -25,5 +27,6 @@ __all__ = [
     "WorkerKind",
     "WorkerRepository",
     "change_activity",
+    "parse_expression",
     "validate_capacity",
 ]

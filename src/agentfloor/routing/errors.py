@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from agentfloor.core.errors import Conflict, InvalidInput, PermissionDenied, ProblemDetail
+from agentfloor.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ProblemDetail
 
 __all__ = [
     "ExpressionError",
     "NotYourTask",
+    "QueueNotFound",
     "ReservationClosed",
+    "ReservationNotFound",
     "TaskClosed",
+    "TaskNotFound",
     "UnknownActivity",
     "UnknownQueue",
+    "WorkerNotFound",
+    "WorkflowNotFound",
 ]
 
 
@@ -81,3 +86,38 @@ class NotYourTask(PermissionDenied):
             f"{what} {ident} belongs to worker {owner}, not {worker_id}; "
             "only its worker may do this"
         )
+
+
+class TaskNotFound(NotFound):
+    """No task with this id in the router (never submitted, or finished and forgotten)."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__("task", task_id)
+
+
+class ReservationNotFound(NotFound):
+    """No reservation with this id in the router."""
+
+    def __init__(self, reservation_id: str) -> None:
+        super().__init__("reservation", reservation_id)
+
+
+class WorkerNotFound(NotFound):
+    """No worker with this id in the router."""
+
+    def __init__(self, worker_id: str) -> None:
+        super().__init__("worker", worker_id)
+
+
+class QueueNotFound(NotFound):
+    """No queue with this id (when the queue itself is addressed, not named by a task)."""
+
+    def __init__(self, queue_id: str) -> None:
+        super().__init__("queue", queue_id)
+
+
+class WorkflowNotFound(NotFound):
+    """No workflow with this id (also when a task names one)."""
+
+    def __init__(self, workflow_id: str) -> None:
+        super().__init__("workflow", workflow_id)

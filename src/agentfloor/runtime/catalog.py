@@ -9,9 +9,11 @@ from agentfloor.access.model import AuditEntry, Principal
 from agentfloor.core.errors import Conflict, InvalidInput, NotFound, ProblemDetail
 from agentfloor.core.pagination import Page
 from agentfloor.interactions.model import Disposition
+from agentfloor.routing.expressions import parse_expression
 from agentfloor.routing.model import (
     Activity,
     Queue,
+    SelectionStrategy,
     Worker,
     WorkerKind,
     change_activity,
@@ -59,7 +61,7 @@ def create_worker(
     kind: WorkerKind,
     attributes: dict[str, Any],
     capacity: dict[str, int],
-    activity: Activity = Activity.OFFLINE,
+    activity: str = Activity.OFFLINE,
     email: str | None = None,
 ) -> Worker:
     """Add a human or AI worker."""
@@ -124,7 +126,7 @@ def update_worker(
         activity = fields.pop("activity", None)
         after = dataclasses.replace(before, **fields)
         if activity is not None:
-            after = change_activity(after, Activity(activity), now)
+            after = change_activity(after, str(activity), now)
         uow.workers.save(after)
         changes = Changes(ctx, uow, actor, now)
         topic = "worker.activity_changed" if after.activity != before.activity else "worker.updated"
@@ -155,8 +157,13 @@ def create_queue(
     name: str,
     target_expression: str = "",
     description: str = "",
+    strategy: SelectionStrategy = SelectionStrategy.LONGEST_IDLE,
+    skill: str | None = None,
+    wrapup_s: float = 0.0,
 ) -> Queue:
-    """Add a queue; the name is unique per tenant."""
+    """Add a queue; the name is unique per tenant and the target expression must parse."""
+    parse_expression(target_expression, loc="target_expression")
+    _check_queue_rules(strategy, skill, wrapup_s)
     with ctx.uow(actor.tenant_id) as uow:
         now = ctx.clock.now()
         queue = Queue(
@@ -166,6 +173,9 @@ def create_queue(
             created_at=now,
             target_expression=target_expression,
             description=description,
+            strategy=SelectionStrategy(strategy),
+            skill=skill,
+            wrapup_s=wrapup_s,
         )
         if uow.queues.get_by_name(queue.name) is not None:
             raise _duplicate_queue(queue.name)
@@ -174,6 +184,18 @@ def create_queue(
         changes.audit("queue.created", "queue", queue.id, after=snapshot(queue))
         changes.commit()
     return queue
+
+
+def _check_queue_rules(strategy: str, skill: str | None, wrapup_s: float) -> None:
+    problems: list[ProblemDetail] = []
+    if strategy == SelectionStrategy.MOST_SKILLED and not skill:
+        problems.append(
+            ProblemDetail("skill", "the most_skilled strategy needs the skill whose level counts")
+        )
+    if not 0 <= wrapup_s <= 3600:
+        problems.append(ProblemDetail("wrapup_s", "wrap-up must be 0-3600 seconds"))
+    if problems:
+        raise InvalidInput("; ".join(p.message for p in problems), problems=problems)
 
 
 def _duplicate_queue(name: str) -> Conflict:
@@ -203,11 +225,15 @@ def list_queues(
 def update_queue(
     ctx: ServiceContext, actor: Principal, queue_id: str, fields: dict[str, Any]
 ) -> Queue:
-    """Change a queue's name, target expression or description."""
+    """Change a queue's name, target expression, description, strategy, skill or wrap-up."""
+    if "target_expression" in fields:
+        parse_expression(fields["target_expression"], loc="target_expression")
     with ctx.uow(actor.tenant_id) as uow:
         before = uow.queues.get(queue_id)
         if before is None:
             raise NotFound("queue", queue_id)
+        merged = dataclasses.replace(before, **fields)
+        _check_queue_rules(merged.strategy, merged.skill, merged.wrapup_s)
         if "name" in fields:
             fields["name"] = _name(fields["name"])
             clash = uow.queues.get_by_name(fields["name"])

@@ -30,7 +30,9 @@ Who = Annotated[Principal, Depends(principal)]
 )
 def create_key(body: ApiKeyIn, ctx: Ctx, who: Who) -> ApiKeyIssuedOut:
     """Create a key; the response carries the full key once, it is never shown again."""
-    issued = access.create_key(ctx, who.tenant_id, name=body.name, role=body.role, actor=who)
+    issued = access.create_key(
+        ctx, who.tenant_id, name=body.name, role=body.role, actor=who, worker_id=body.worker_id
+    )
     base = ApiKeyOut.model_validate(issued.key).model_dump()
     return ApiKeyIssuedOut(**base, key=issued.secret_key)
 

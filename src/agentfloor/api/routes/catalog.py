@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from agentfloor.access.model import Principal, Role
-from agentfloor.api.auth import allow, context, principal
+from agentfloor.api.auth import allow, context, principal, router_service
 from agentfloor.api.pagination import Cursor, Limit, PageOut, decode_cursor, encode_cursor
+from agentfloor.api.routes.routing import check_activity
 from agentfloor.api.schemas import (
     DispositionIn,
     DispositionOut,
@@ -21,15 +22,18 @@ from agentfloor.api.schemas import (
     WorkerOut,
     WorkerPatch,
 )
+from agentfloor.routing.errors import NotYourTask
 from agentfloor.routing.model import Activity, WorkerKind
 from agentfloor.runtime import catalog as svc
 from agentfloor.runtime.context import ServiceContext
+from agentfloor.runtime.router import RouterService
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1")
 Ctx = Annotated[ServiceContext, Depends(context)]
 Who = Annotated[Principal, Depends(principal)]
+Router = Annotated[RouterService, Depends(router_service)]
 ADMIN = (Role.ADMIN,)
 MANAGERS = (Role.ADMIN, Role.SUPERVISOR)
 
@@ -40,8 +44,9 @@ MANAGERS = (Role.ADMIN, Role.SUPERVISOR)
 @router.post(
     "/workers", status_code=201, response_model=WorkerOut, tags=["workers"], **allow(*ADMIN)
 )
-def create_worker(body: WorkerIn, ctx: Ctx, who: Who) -> WorkerOut:
+def create_worker(body: WorkerIn, ctx: Ctx, who: Who, rt: Router) -> WorkerOut:
     """Add a human or AI worker with attributes (skills, languages, levels) and capacity."""
+    check_activity(rt, who.tenant_id, body.activity)
     worker = svc.create_worker(
         ctx,
         who,
@@ -52,6 +57,7 @@ def create_worker(body: WorkerIn, ctx: Ctx, who: Who) -> WorkerOut:
         activity=body.activity,
         email=body.email,
     )
+    rt.worker_changed(who.tenant_id, worker)
     return WorkerOut.model_validate(worker)
 
 
@@ -88,10 +94,16 @@ def get_worker(worker_id: str, ctx: Ctx, who: Who) -> WorkerOut:
 @router.patch(
     "/workers/{worker_id}", response_model=WorkerOut, tags=["workers"], **allow(*MANAGERS)
 )
-def update_worker(worker_id: str, body: WorkerPatch, ctx: Ctx, who: Who) -> WorkerOut:
+def update_worker(worker_id: str, body: WorkerPatch, ctx: Ctx, who: Who, rt: Router) -> WorkerOut:
     """Change a worker's name, attributes, capacity or activity."""
     fields: dict[str, Any] = body.model_dump(exclude_unset=True)
-    return WorkerOut.model_validate(svc.update_worker(ctx, who, worker_id, fields))
+    activity = fields.pop("activity", None)
+    worker = svc.update_worker(ctx, who, worker_id, fields)
+    rt.worker_changed(who.tenant_id, worker)
+    if activity is not None:
+        check_activity(rt, who.tenant_id, activity)
+        worker = rt.set_activity(who.tenant_id, worker_id, activity, actor_key_id=who.key_id)
+    return WorkerOut.model_validate(worker)
 
 
 @router.post(
@@ -100,15 +112,27 @@ def update_worker(worker_id: str, body: WorkerPatch, ctx: Ctx, who: Who) -> Work
     tags=["workers"],
     **allow(Role.ADMIN, Role.SUPERVISOR, Role.AGENT),
 )
-def set_activity(worker_id: str, body: WorkerActivityIn, ctx: Ctx, who: Who) -> WorkerOut:
-    """Set a worker's activity (available, busy, break, offline)."""
-    worker = svc.update_worker(ctx, who, worker_id, {"activity": body.activity})
+def set_activity(
+    worker_id: str, body: WorkerActivityIn, ctx: Ctx, who: Who, rt: Router
+) -> WorkerOut:
+    """Set a worker's activity (one of the tenant's activities).
+
+    Becoming available may bring an offer at once. An agent key bound to a worker may set only
+    that worker's activity.
+    """
+    if who.worker_id is not None and who.worker_id != worker_id:
+        raise NotYourTask("worker", worker_id, who.worker_id, worker_id)
+    svc.get_worker(ctx, who, worker_id)
+    check_activity(rt, who.tenant_id, body.activity)
+    worker = rt.set_activity(who.tenant_id, worker_id, body.activity, actor_key_id=who.key_id)
     return WorkerOut.model_validate(worker)
 
 
 @router.delete("/workers/{worker_id}", status_code=204, tags=["workers"], **allow(*ADMIN))
-def delete_worker(worker_id: str, ctx: Ctx, who: Who) -> Response:
-    """Remove a worker."""
+def delete_worker(worker_id: str, ctx: Ctx, who: Who, rt: Router) -> Response:
+    """Remove a worker; offers pending for it go back to their queues."""
+    svc.get_worker(ctx, who, worker_id)
+    rt.worker_removed(who.tenant_id, worker_id)
     svc.delete_worker(ctx, who, worker_id)
     return Response(status_code=204)
 
@@ -117,15 +141,19 @@ def delete_worker(worker_id: str, ctx: Ctx, who: Who) -> Response:
 
 
 @router.post("/queues", status_code=201, response_model=QueueOut, tags=["queues"], **allow(*ADMIN))
-def create_queue(body: QueueIn, ctx: Ctx, who: Who) -> QueueOut:
-    """Add a queue; the name must be unique."""
+def create_queue(body: QueueIn, ctx: Ctx, who: Who, rt: Router) -> QueueOut:
+    """Add a queue; the name must be unique and the target expression valid (422 shows where)."""
     queue = svc.create_queue(
         ctx,
         who,
         name=body.name,
         target_expression=body.target_expression,
         description=body.description,
+        strategy=body.strategy,
+        skill=body.skill,
+        wrapup_s=body.wrapup_s,
     )
+    rt.queue_changed(who.tenant_id, queue)
     return QueueOut.model_validate(queue)
 
 
@@ -146,15 +174,19 @@ def get_queue(queue_id: str, ctx: Ctx, who: Who) -> QueueOut:
 
 
 @router.patch("/queues/{queue_id}", response_model=QueueOut, tags=["queues"], **allow(*ADMIN))
-def update_queue(queue_id: str, body: QueuePatch, ctx: Ctx, who: Who) -> QueueOut:
-    """Change a queue."""
+def update_queue(queue_id: str, body: QueuePatch, ctx: Ctx, who: Who, rt: Router) -> QueueOut:
+    """Change a queue (a new target expression re-decides which workers are eligible)."""
     fields: dict[str, Any] = body.model_dump(exclude_unset=True)
-    return QueueOut.model_validate(svc.update_queue(ctx, who, queue_id, fields))
+    queue = svc.update_queue(ctx, who, queue_id, fields)
+    rt.queue_changed(who.tenant_id, queue)
+    return QueueOut.model_validate(queue)
 
 
 @router.delete("/queues/{queue_id}", status_code=204, tags=["queues"], **allow(*ADMIN))
-def delete_queue(queue_id: str, ctx: Ctx, who: Who) -> Response:
-    """Remove a queue with no waiting interactions."""
+def delete_queue(queue_id: str, ctx: Ctx, who: Who, rt: Router) -> Response:
+    """Remove a queue with no waiting tasks or interactions."""
+    svc.get_queue(ctx, who, queue_id)
+    rt.queue_removed(who.tenant_id, queue_id)
     svc.delete_queue(ctx, who, queue_id)
     return Response(status_code=204)
 

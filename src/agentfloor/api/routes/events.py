@@ -2,6 +2,8 @@
 
 Connect with `?topics=interaction,customer` (default everything) and the key in the
 `Authorization` header or, from a browser, `?api_key=`. Each message is one event as JSON.
+A worker client adds `&worker_id=wrk_...` (implied by an agent key bound to a worker) and then
+receives only events about that worker, e.g. its `reservation.created` offers.
 A bad key closes the socket with code 4401, a key without the role with 4403.
 """
 
@@ -41,6 +43,7 @@ async def events(websocket: WebSocket) -> None:
         await websocket.accept()
         await websocket.close(code=4403, reason="this key may not read events")
         return
+    worker_id = who.worker_id or websocket.query_params.get("worker_id") or None
     raw = websocket.query_params.get("topics", "*")
     topics = [t.strip() for t in raw.split(",") if t.strip()] or ["*"]
     await websocket.accept()
@@ -50,6 +53,8 @@ async def events(websocket: WebSocket) -> None:
     async def pump() -> None:
         while True:
             event = await subscription.get()
+            if worker_id is not None and event.data.get("worker_id") != worker_id:
+                continue
             await websocket.send_json(
                 {
                     "type": "event",

@@ -1,0 +1,67 @@
+"""Routing timers: offer timeouts, escalations, wrap-up ends and re-offer cool-downs.
+
+A binary heap of (due, sequence, kind, ref, aux) entries. Timers are never removed when the thing
+they watch changes (an accepted offer, a task that left its queue); instead the engine checks, when
+a timer comes up, that it still applies (`is_live`), which keeps scheduling O(log n) and
+cancelling free. `heapq` is all this needs; the sequence number keeps equal due times in the
+order they were scheduled, so a replay is deterministic.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from enum import IntEnum
+from typing import NamedTuple
+
+__all__ = ["Timer", "TimerKind", "Timers"]
+
+
+class TimerKind(IntEnum):
+    """What a timer does when it comes due."""
+
+    RESERVATION_TIMEOUT = 0  # ref: reservation id
+    ESCALATION = 1  # ref: task id, aux: the target index it was set for
+    WRAPUP_END = 2  # ref: task id
+    REOFFER = 3  # ref: task id, aux: worker id whose cool-down for the task ends
+
+
+class Timer(NamedTuple):
+    """One scheduled timer."""
+
+    due: float
+    seq: int
+    kind: TimerKind
+    ref: str
+    aux: str
+
+
+class Timers:
+    """A heap of timers with lazy cancellation: dead entries are skipped when they come up."""
+
+    def __init__(self, is_live: Callable[[Timer], bool]) -> None:
+        self._heap: list[Timer] = []
+        self._seq = 0
+        self._is_live = is_live
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def schedule(self, due: float, kind: TimerKind, ref: str, aux: str = "") -> None:
+        """Add a timer."""
+        self._seq += 1
+        heapq.heappush(self._heap, Timer(due, self._seq, kind, ref, aux))
+
+    def next_due(self) -> float | None:
+        """Return when the earliest live timer is due (dropping dead ones on the way), or None."""
+        heap = self._heap
+        while heap and not self._is_live(heap[0]):
+            heapq.heappop(heap)
+        return heap[0].due if heap else None
+
+    def pop_due(self, now: float) -> Timer | None:
+        """Remove and return the earliest live timer due by `now`, or None."""
+        due = self.next_due()
+        if due is None or due > now:
+            return None
+        return heapq.heappop(self._heap)
