@@ -38,8 +38,9 @@ from agentfloor.core.clock import VirtualClock
 from agentfloor.core.errors import NotFound
 from agentfloor.core.ids import UlidFactory
 from agentfloor.interactions.states import InteractionState
-from agentfloor.runtime import access, catalog, customers, interactions, notes
+from agentfloor.runtime import access, catalog, customers, interactions, notes, workflows
 from agentfloor.runtime.context import ServiceContext
+from agentfloor.runtime.router import RouterService
 from agentfloor.settings import Settings
 
 __all__ = ["demo"]
@@ -206,6 +207,45 @@ def _seed(ctx: ServiceContext, count: int, seed: int) -> tuple[Tenant, int, int]
     return tenant, count, len(todo)
 
 
+WORKFLOW = "Inbound"
+
+
+def _ensure_workflow(ctx: ServiceContext, router: RouterService, tenant: Tenant) -> str:
+    """Create (once) the demo workflow: tasks go to the queue their `topic` names."""
+    actor = _loader_actor(ctx, tenant)
+    existing = next((w for w in workflows.list_workflows(ctx, actor) if w.name == WORKFLOW), None)
+    if existing is not None:
+        return existing.id
+    with ctx.uow(tenant.id) as uow:
+        queue_ids = {name: uow.queues.get_by_name(name) for name, _, _ in QUEUES}
+    filters = [
+        {
+            "name": name.lower(),
+            "expression": f'task.topic == "{name.lower()}"',
+            "targets": [
+                {"queue_id": q.id, "worker_expression": "", "priority": None, "timeout_s": 120.0},
+                {"queue_id": queue_ids["Support"].id},  # type: ignore[union-attr]
+            ],
+        }
+        for name, q in queue_ids.items()
+        if q is not None and name != "Support"
+    ]
+    support = queue_ids["Support"]
+    assert support is not None
+    made = workflows.create_workflow(
+        ctx,
+        router,
+        actor,
+        {
+            "name": WORKFLOW,
+            "description": "By topic; after two minutes unanswered, Support takes it.",
+            "filters": filters,
+            "default_target": {"queue_id": support.id},
+        },
+    )
+    return made.id
+
+
 def demo(
     host: Annotated[str | None, typer.Option(help="Address to serve on.")] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to serve on.")] = None,
@@ -222,6 +262,7 @@ def demo(
     )
     with open_container(settings) as container:
         tenant, total, new = _seed(container.ctx, customers_, seed)
+        workflow_id = _ensure_workflow(container.ctx, container.router, tenant)
         issued = access.create_key(
             container.ctx, tenant.id, name="demo admin", role=Role.ADMIN, actor=None
         )
@@ -239,6 +280,12 @@ def demo(
         out.print(
             f'  curl -H "Authorization: Bearer {issued.secret_key}" '
             f'"{base}/v1/customers/lookup?value={phone}"'
+        )
+        out.print(
+            f'  curl -H "Authorization: Bearer {issued.secret_key}" -H "Content-Type: '
+            f'application/json" -d \'{{"channel": "chat", "workflow_id": '
+            f'"{workflow_id}", "attributes": {{"topic": "billing"}}}}\' '
+            f'"{base}/v1/tasks"'
         )
         if serve:
             uvicorn.run(create_app(container), host=settings.host, port=settings.port)
