@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from agentfloor.adapters.bus import InMemoryEventBus
+from agentfloor.adapters.llm import OpenAICompatibleClient
 from agentfloor.adapters.storage import SqlUnitOfWorkFactory, create_engine_for, upgrade_to_head
+from agentfloor.agents.llm import LlmClient
 from agentfloor.core.clock import SystemClock
 from agentfloor.core.ids import UlidFactory
 from agentfloor.runtime.context import ServiceContext
@@ -25,6 +27,7 @@ class Container:
     engine: Engine
     ctx: ServiceContext
     router: RouterService
+    llm: LlmClient | None = None
 
     def close(self) -> None:
         """Dispose of the connection pool."""
@@ -44,4 +47,12 @@ def build(settings: Settings | None = None, *, upgrade: bool = True) -> Containe
         clock=clock,
         ids=UlidFactory(clock),
     )
-    return Container(settings=settings, engine=engine, ctx=ctx, router=RouterService(ctx))
+    llm: LlmClient | None = None
+    if settings.llm_base_url:
+        llm = OpenAICompatibleClient(
+            settings.llm_base_url,
+            settings.llm_model,
+            api_key=settings.llm_api_key,
+            timeout_s=settings.llm_timeout_s,
+        )
+    return Container(settings=settings, engine=engine, ctx=ctx, router=RouterService(ctx), llm=llm)

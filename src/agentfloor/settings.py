@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         200 * 1_048_576, ge=1024, description="Largest CSV upload (customers import)."
     )
+    llm_base_url: str | None = Field(
+        None,
+        description="Optional OpenAI-compatible chat-completions server, e.g. "
+        "http://127.0.0.1:8080/v1. Unset: the AI agent works fully offline without one.",
+    )
+    llm_model: str = Field("gpt-4o-mini", description="Model name sent to the LLM server.")
+    llm_api_key: str | None = Field(None, description="Bearer key for the LLM server.")
+    llm_timeout_s: float = Field(20.0, gt=0, le=300, description="LLM request timeout.")
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to the SQLite file under `var_dir`."""
