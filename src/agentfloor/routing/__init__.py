@@ -1,7 +1,8 @@
-"""Routing: workers, queues and tasks (the ACD engine builds on these records)."""
+"""Routing: workers, queues and tasks, and the ACD engine that matches them (`RoutingEngine`)."""
 
 from __future__ import annotations
 
+from agentfloor.routing.engine import RoutingEngine
 from agentfloor.routing.expressions import Expression, parse_expression
 from agentfloor.routing.model import (
     Activity,
@@ -20,6 +21,7 @@ __all__ = [
     "Expression",
     "Queue",
     "QueueRepository",
+    "RoutingEngine",
     "Task",
     "TaskRepository",
     "TaskState",

@@ -1,20 +1,19 @@
 """Dispatch: the state transitions behind the routing engine's calls and timers.
 
 Offers, their endings (accepted, rejected, timed out, canceled), re-queueing at the original
-place, escalation along a route, completion after wrap-up, the timers that drive them and the
-rebuild after a restart. `RoutingEngine` validates each call and then drives a `Dispatcher`;
-everything here assumes valid input and keeps the indexes of `routing.matching` in step. See the
-engine's module docstring for the semantics.
+place, escalation along a route, completion after wrap-up, and the timers that drive them (the
+rebuild after a restart is `routing.restore`). `RoutingEngine` validates each call, then drives
+a `Dispatcher`; everything here assumes valid input and keeps the indexes of `routing.matching`
+in step. See the engine's module docstring for the semantics.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, TypeVar
 
 from agentfloor.core.ids import IdFactory
-from agentfloor.routing.errors import UnknownQueue
-from agentfloor.routing.matching import MatchIndex, OrderKeys, QueueLine, TaskSlot, WorkerSlot
+from agentfloor.routing.matching import MatchIndex, QueueLine, TaskSlot, WorkerSlot
 from agentfloor.routing.model import (
     Reservation,
     ReservationState,
@@ -24,10 +23,12 @@ from agentfloor.routing.model import (
     TaskState,
     change_activity,
 )
-from agentfloor.routing.routes import Route
+from agentfloor.routing.ordering import OrderKeys
 from agentfloor.routing.timers import Timer, TimerKind, Timers
 
-__all__ = ["FINISHED", "Dispatcher", "Step", "order_key"]
+__all__ = ["FINISHED", "Dispatcher", "Step", "evolve", "order_key"]
+
+R = TypeVar("R", Task, Reservation)  # the records the router replaces on its hot path
 
 FINISHED = frozenset({TaskState.COMPLETED, TaskState.CANCELED, TaskState.ABANDONED})
 
@@ -56,6 +57,30 @@ class Step:
         self.events.append(
             RoutingEvent(type_, self.at, task_id, worker_id, reservation_id, queue_id, data)
         )
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_set = object.__setattr__
+
+
+def evolve(record: R, **changes: Any) -> R:
+    """Return a copy of a frozen, slotted record with `changes` applied.
+
+    `dataclasses.replace` does the same but introspects the fields and runs `__init__` on every
+    call; this copies the slots directly, about twice as fast, and the router replaces a task or
+    reservation several times per offer. The records have no `__post_init__`, so nothing is
+    skipped; a misspelt field raises AttributeError (slotted classes have no `__dict__`).
+    """
+    cls = type(record)
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(record))
+    new = object.__new__(cls)
+    for name in names:
+        _set(new, name, getattr(record, name))
+    for name, value in changes.items():
+        _set(new, name, value)
+    return new
 
 
 def order_key(slot: TaskSlot) -> float:
@@ -90,18 +115,24 @@ class Dispatcher:
         worker = self.index.best_worker(slot, step.at)
         if worker is not None:
             self.offer(slot, worker, step)
+            self.index.refresh(worker)
 
     def serve(self, worker: WorkerSlot, step: Step) -> None:
-        """Offer a worker the best waiting tasks while it has room."""
+        """Offer a worker the best waiting tasks while it has room, then re-list it."""
         index = self.index
         while index.is_routable(worker):
-            slot = index.best_task(worker, step.at)
+            slot = index.best_task(worker, step.at)  # reads load, not the free listings
             if slot is None:
-                return
+                break
             self.offer(slot, worker, step)
+        index.refresh(worker)
 
     def offer(self, slot: TaskSlot, worker: WorkerSlot, step: Step) -> None:
-        """Reserve a waiting task for a worker until `step.offer_until`."""
+        """Reserve a waiting task for a worker until `step.offer_until`.
+
+        Leaves the worker's free listings stale (listed free while it may be full): the caller
+        (`place`, `serve`) refreshes before anything else is matched.
+        """
         record = slot.record
         queue_id, worker_id = record.queue_id, worker.record.id
         assert queue_id is not None
@@ -120,9 +151,9 @@ class Dispatcher:
         self.index.remove_waiting(slot)
         self.index.queues[queue_id].offered.add(record.id)
         slot.reservation_id = reservation.id
-        slot.record = dataclasses.replace(record, state=TaskState.RESERVED, updated_at=step.at)
+        slot.record = evolve(record, state=TaskState.RESERVED, updated_at=step.at)
         worker.offers[reservation.id] = None
-        self.index.hold(worker_id, slot)
+        self.index.hold(worker_id, slot, relist=False)
         self.timers.schedule(step.offer_until, TimerKind.RESERVATION_TIMEOUT, reservation.id)
         step.emit(
             "reservation.created",
@@ -136,9 +167,7 @@ class Dispatcher:
 
     def close(self, reservation: Reservation, state: ReservationState, at: float) -> None:
         """Record the reservation's end (the caller deals with the task)."""
-        self.reservations[reservation.id] = dataclasses.replace(
-            reservation, state=state, updated_at=at
-        )
+        self.reservations[reservation.id] = evolve(reservation, state=state, updated_at=at)
         worker = self.index.workers.get(reservation.worker_id)
         if worker is not None:
             worker.offers.pop(reservation.id, None)
@@ -195,7 +224,7 @@ class Dispatcher:
         if nxt is not None:
             self._move_on(slot, nxt, step)
         else:
-            slot.record = dataclasses.replace(record, state=TaskState.PENDING, updated_at=step.at)
+            slot.record = evolve(record, state=TaskState.PENDING, updated_at=step.at)
             self.index.add_waiting(slot)
             step.emit(
                 "task.queued",
@@ -224,7 +253,7 @@ class Dispatcher:
             self.keys.release(slot.base, key)
             slot.base += (old_priority - new_priority) * self.config.priority_step_s
             key = self.keys.issue(slot.base)
-        slot.record = dataclasses.replace(
+        slot.record = evolve(
             record,
             state=TaskState.PENDING,
             updated_at=step.at,
@@ -294,7 +323,7 @@ class Dispatcher:
         """Start wrap-up: the task holds the worker's capacity until the wrap-up timer."""
         record = slot.record
         slot.talk_s = talk_s
-        slot.record = dataclasses.replace(record, state=TaskState.WRAPPING, updated_at=step.at)
+        slot.record = evolve(record, state=TaskState.WRAPPING, updated_at=step.at)
         self.timers.schedule(step.at + wrapup_s, TimerKind.WRAPUP_END, record.id)
         step.emit(
             "task.wrapping",
@@ -309,7 +338,7 @@ class Dispatcher:
     def finish(self, slot: TaskSlot, step: Step, *, talk_s: float | None, wrapup_s: float) -> None:
         """Complete a task (after wrap-up): free the worker and offer it the next task."""
         record = slot.record
-        slot.record = dataclasses.replace(
+        slot.record = evolve(
             record,
             state=TaskState.COMPLETED,
             updated_at=step.at,
@@ -325,9 +354,9 @@ class Dispatcher:
             talk_s=talk_s,
             wrapup_s=wrapup_s,
         )
-        worker = self.index.release(slot, ended_at=step.at)
+        worker = self.index.release(slot, ended_at=step.at, relist=False)
         if worker is not None:
-            self.serve(worker, step)
+            self.serve(worker, step)  # offers it the next task, then re-lists it once
 
     # --- timers ----------------------------------------------------------------------------------
 
@@ -397,58 +426,3 @@ class Dispatcher:
             worker = self.index.workers.get(timer.aux)
             if worker is not None:
                 self.serve(worker, step)
-
-    # --- restart ---------------------------------------------------------------------------------
-
-    def restore(self, task: Task, reservation: Reservation | None, route: Route, pos: int) -> None:
-        """Rebuild a persisted task (see `RoutingEngine.restore_task`); no events.
-
-        A reserved task whose reservation is missing, not pending or for an unknown worker is put
-        back in its queue. Waiting tasks are offered at the next `tick` (`next_deadline` is then
-        due at once), in order-key order.
-        """
-        index = self.index
-        slot = TaskSlot(task, route, pos, index.next_seq(), 0.0)
-        state = task.state
-        if state in (TaskState.PENDING, TaskState.RESERVED):
-            if task.queue_id not in index.queues:
-                raise UnknownQueue(task.queue_id or "", loc="queue_id")
-            key = task.order_key
-            if key is None:  # persisted before order keys existed: as if queued at creation
-                key = task.created_at - task.priority * self.config.priority_step_s
-                slot.record = dataclasses.replace(task, order_key=key)
-            slot.base = self.keys.restore(key)
-        index.tasks[task.id] = slot
-        if state in FINISHED:
-            return
-        self.restored_at = max(self.restored_at or task.updated_at, task.updated_at)
-        if state in (TaskState.ASSIGNED, TaskState.WRAPPING):
-            if task.worker_id is not None:
-                index.hold(task.worker_id, slot)
-            if state == TaskState.WRAPPING:
-                line = index.queues.get(task.queue_id or "")
-                due = task.updated_at + (line.queue.wrapup_s if line is not None else 0.0)
-                self.timers.schedule(due, TimerKind.WRAPUP_END, task.id)
-            return
-        worker = None if reservation is None else index.workers.get(reservation.worker_id)
-        if (
-            state == TaskState.RESERVED
-            and reservation is not None
-            and worker is not None
-            and reservation.task_id == task.id
-            and reservation.state == ReservationState.PENDING
-        ):
-            self.reservations[reservation.id] = reservation
-            self.task_reservations.setdefault(task.id, []).append(reservation.id)
-            slot.reservation_id = reservation.id
-            worker.offers[reservation.id] = None
-            index.queues[task.queue_id or ""].offered.add(task.id)
-            index.hold(worker.record.id, slot)
-            self.timers.schedule(
-                reservation.expires_at, TimerKind.RESERVATION_TIMEOUT, reservation.id
-            )
-            return
-        if state == TaskState.RESERVED:
-            slot.record = dataclasses.replace(slot.record, state=TaskState.PENDING)
-        index.add_waiting(slot)
-        self.arm_escalation(slot)

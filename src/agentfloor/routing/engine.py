@@ -33,6 +33,10 @@ semantics follow Twilio TaskRouter and Amazon Connect, decided as follows where 
   only if the offer fails after that time. The last target keeps the task. A target whose queue
   was removed since the task was routed is skipped.
 - Waits (abandoned, assigned, longest wait) are measured from the task's `created_at`.
+- Only waiting or offered tasks can be canceled or turned into callbacks; an assigned task is
+  completed. Settings that drop an activity some worker is in are refused (`Conflict`).
+- After `restore_task`, `next_deadline()` is due at once: the next `tick` offers the restored
+  waiting tasks, lowest order key first, to free workers (restored offers keep their expiry).
 - `tick(now)` stamps each event with the due time of the timer that caused it; an offer made in a
   tick expires `reservation_timeout_s` after the tick's `now` (a late tick, e.g. after a restart,
   never makes offers that are already expired).
@@ -42,12 +46,11 @@ semantics follow Twilio TaskRouter and Amazon Connect, decided as follows where 
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 from agentfloor.core.errors import Conflict, InvalidInput, ProblemDetail
 from agentfloor.core.ids import IdFactory
-from agentfloor.routing.dispatch import FINISHED, Dispatcher, order_key
+from agentfloor.routing.dispatch import FINISHED, Dispatcher, evolve, order_key
 from agentfloor.routing.errors import (
     NotYourTask,
     QueueNotFound,
@@ -76,6 +79,7 @@ from agentfloor.routing.model import (
     Worker,
     validate_capacity,
 )
+from agentfloor.routing.restore import restore_task
 from agentfloor.routing.routes import CompiledWorkflow, Route, compile_workflow, direct_route
 from agentfloor.routing.workflow import Workflow
 
@@ -213,7 +217,7 @@ class RoutingEngine:
         priority = task.priority if first.priority is None else first.priority
         base = now - priority * self._d.config.priority_step_s
         key = self._d.keys.issue(base)
-        record = dataclasses.replace(
+        record = evolve(
             task,
             state=TaskState.PENDING,
             updated_at=now,
@@ -259,7 +263,7 @@ class RoutingEngine:
             worker = self._d.end_offer(slot, ReservationState.CANCELED, step, reason=reason)
         self._d.keys.release(slot.base, order_key(slot))
         end = TaskState.ABANDONED if abandoned else TaskState.CANCELED
-        slot.record = dataclasses.replace(
+        slot.record = evolve(
             slot.record, state=end, updated_at=now, ended_at=now, end_reason=end.value
         )
         step.emit(
@@ -279,7 +283,7 @@ class RoutingEngine:
             raise TaskClosed(task_id, slot.record.state, "turned into a callback")
         if slot.record.callback:
             return []
-        slot.record = dataclasses.replace(slot.record, callback=True, updated_at=now)
+        slot.record = evolve(slot.record, callback=True, updated_at=now)
         step = self._d.step(now)
         step.emit("task.callback_requested", task_id=task_id, queue_id=slot.record.queue_id)
         return step.events
@@ -297,7 +301,7 @@ class RoutingEngine:
         queue_id = slot.record.queue_id
         assert queue_id is not None
         self._index.queues[queue_id].offered.discard(slot.record.id)
-        slot.record = dataclasses.replace(
+        slot.record = evolve(
             slot.record, state=TaskState.ASSIGNED, worker_id=reservation.worker_id, updated_at=now
         )
         ids = {"task_id": slot.record.id, "worker_id": reservation.worker_id, "queue_id": queue_id}
@@ -415,7 +419,7 @@ class RoutingEngine:
         """Put back a task (and its pending reservation) exactly as persisted; no events."""
         if task.id in self._index.tasks:
             raise Conflict(f"task {task.id} is already in the router")
-        self._d.restore(task, reservation, *self._restored_route(task))
+        restore_task(self._d, task, reservation, *self._restored_route(task))
 
     # --- internals ------------------------------------------------------------------------------
 

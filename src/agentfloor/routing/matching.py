@@ -1,15 +1,18 @@
 """The matching index: the best free worker for a task, the best waiting task for a worker.
 
-Both without scanning everyone.
-Hand-written because no library does an ACD: the job is a handful of sorted indexes kept in step
-with every change, and the rules (eligibility, capacity, strategy, re-offer cool-downs) are ours.
-Per queue, and per channel:
+Both without scanning everyone. Hand-written because no library does an ACD: the job is a
+handful of sorted indexes kept in step with every change, and the rules (eligibility, capacity,
+strategy, re-offer cool-downs) are ours. Per queue, and per channel:
 
 - `waiting`: the queue's pending tasks as `(order_key, seq, task_id)` in a `SortedList`, so the
-  head is the next to offer (priority with aging, FIFO within a priority);
+  head is the next to offer (priority with aging, FIFO within a priority); it may hold 100k tasks;
 - `free`: the queue's eligible workers that could take one more task of that channel now (in an
   available activity, below their capacity), sorted by the queue's selection key
-  (`routing.selection`), so the head is the best worker.
+  (`routing.selection`), so the head is the best worker. It changes on every offer and
+  completion (a completion moves the worker to the back of each queue it serves), so it is a
+  plain list kept sorted with C-level `bisect`/`insort`/`del`: under a microsecond per change at
+  the size of a queue's staff (tens to thousands), cheaper than `SortedList`'s Python-level
+  bookkeeping; its O(n) memmove only tells past tens of thousands of workers in one queue.
 
 Eligibility is computed when a worker or queue changes, not per task: a queue whose expression
 reads only `worker.*` (the common case) keeps the set of workers it matches. A queue whose
@@ -17,15 +20,17 @@ expression also reads `task.*` treats every worker as a candidate and evaluates 
 per (task, worker) when matching. A workflow target's `worker_expression` always narrows per
 (task, worker), at offer time.
 
-A task arriving looks at the head of `free[its channel]` of its queue: O(log n), plus one
-expression test per skipped worker. A worker freeing up looks at the head of `waiting[channel]`
-of each queue it is eligible for: O(queues of the worker x channels x log n).
+A task arriving takes the head of `free[its channel]` of its queue (one expression test per
+worker skipped by a per-task rule). A worker freeing up compares the heads of `waiting[channel]`
+of the queues it is eligible for. Each change to a worker re-lists it in its queues: O(queues of
+the worker x channels x log n).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_left, insort
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -39,7 +44,6 @@ from agentfloor.routing.selection import SelectionKey, key_function
 
 __all__ = [
     "MatchIndex",
-    "OrderKeys",
     "QueueLine",
     "TaskSlot",
     "WorkerSlot",
@@ -61,10 +65,25 @@ def task_view(task: Task) -> dict[str, Any]:
     return {**task.attributes, "channel": task.channel, "priority": task.priority}
 
 
+def _unlist(keys: list[tuple[Any, ...]], key: tuple[Any, ...]) -> None:
+    del keys[bisect_left(keys, key)]  # keys are unique: they end in the worker's seq and id
+
+
 class WorkerSlot:
     """A worker as the router tracks it: the record, what it holds, where it is listed free."""
 
-    __slots__ = ("entries", "held", "last_end", "load", "offers", "queues", "record", "seq", "view")
+    __slots__ = (
+        "entries",
+        "held",
+        "last_end",
+        "listed",
+        "load",
+        "offers",
+        "queues",
+        "record",
+        "seq",
+        "view",
+    )
 
     def __init__(self, record: Worker, seq: int) -> None:
         self.record = record
@@ -75,8 +94,10 @@ class WorkerSlot:
         self.held = 0  # tasks held, all channels
         self.last_end = -math.inf  # end of its last task (after wrap-up)
         self.offers: dict[str, None] = {}  # pending reservation ids, in offer order
-        # queue id -> channel -> the key it is listed under in that queue's free list
-        self.entries: dict[str, dict[str, tuple[Any, ...]]] = {}
+        # queue id -> (channels it is listed free for, the key it is listed under) in that queue
+        self.entries: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+        # (free channels, idle since, held) when last listed: refresh skips when unchanged
+        self.listed: tuple[tuple[str, ...], float, int] | None = None
 
     def has_room(self, channel: str) -> bool:
         """Whether it holds fewer tasks of `channel` than its capacity for it."""
@@ -106,12 +127,18 @@ class TaskSlot:
         self.pos = pos  # index into `route` (record.target_index may differ after a restore)
         self.seq = seq
         self.base = base  # the order-key base it was issued for (see OrderKeys)
-        self.view = task_view(record)
+        self.view: dict[str, Any] | None = None  # built on first use: most tasks never need it
         self.entry: WaitEntry | None = None  # where it is in its queue's waiting list
         self.reservation_id: str | None = None  # the pending offer
         self.holder: str | None = None  # worker holding it (reserved, assigned, wrapping)
         self.cooldown: dict[str, float] | None = None  # worker id -> not re-offered before
         self.talk_s: float | None = None  # accepted -> completed, for the completion event
+
+
+def _view(task: TaskSlot) -> dict[str, Any]:
+    if task.view is None:
+        task.view = task_view(task.record)  # channel, priority, attributes never change
+    return task.view
 
 
 class QueueLine:
@@ -134,9 +161,9 @@ class QueueLine:
         self.task_dependent = expression.uses_task
         self.key: SelectionKey = key_function(queue)
         self.candidates: set[str] = set()
-        self.free: dict[str, SortedList] = {}
+        self.free: dict[str, list[tuple[Any, ...]]] = {}  # channel -> keys, sorted
         self.offered: set[str] = set()  # task ids reserved from this queue
-        self.waiting: dict[str, SortedList] = {}  # channel -> WaitEntry, lowest first
+        self.waiting: dict[str, SortedList] = {}  # channel -> WaitEntry, lowest first; never empty
 
     def admits(self, view: Mapping[str, Any]) -> bool:
         """Whether a worker is a candidate (for a task-dependent expression: everyone)."""
@@ -149,49 +176,6 @@ class QueueLine:
     def waiting_entries(self) -> Iterator[WaitEntry]:
         """Iterate over waiting tasks in offer order, all channels merged."""
         return heapq.merge(*self.waiting.values())
-
-
-class OrderKeys:
-    """Hands out order keys that are unique among live tasks.
-
-    A key is `queued_at - priority * priority_step_s`; two tasks queued at the same moment with the
-    same priority would tie, and the tie-break (submission order) would be lost on restart. So a
-    tie is nudged up by the smallest float step (`math.nextafter`): every live task has a
-    distinct key, and the persisted key alone restores the exact order.
-    """
-
-    def __init__(self) -> None:
-        self._last: dict[float, float] = {}  # base -> the last key issued for it
-        self._live: dict[float, int] = {}  # base -> live tasks issued for it
-        self._keys: set[float] = set()
-
-    def issue(self, base: float) -> float:
-        """Return a new key for `base`: `base` itself unless a live task holds it."""
-        last = self._last.get(base)
-        key = base if last is None else math.nextafter(last, math.inf)
-        while key in self._keys:
-            key = math.nextafter(key, math.inf)
-        self._last[base] = key
-        self._live[base] = self._live.get(base, 0) + 1
-        self._keys.add(key)
-        return key
-
-    def restore(self, key: float) -> float:
-        """Register a persisted key (its own base) and return the base to release it by."""
-        self._last[key] = max(self._last.get(key, key), key)
-        self._live[key] = self._live.get(key, 0) + 1
-        self._keys.add(key)
-        return key
-
-    def release(self, base: float, key: float) -> None:
-        """Free `key`: its task will not be queued again (assigned or finished)."""
-        self._keys.discard(key)
-        left = self._live.get(base, 0) - 1
-        if left > 0:
-            self._live[base] = left
-        else:
-            self._live.pop(base, None)
-            self._last.pop(base, None)
 
 
 class MatchIndex:
@@ -232,10 +216,15 @@ class MatchIndex:
     def update_worker(self, slot: WorkerSlot, record: Worker) -> None:
         """Replace the worker record; recompute eligibility when what expressions read changed."""
         old, slot.record = slot.record, record
-        if (old.attributes, old.name, old.kind) != (record.attributes, record.name, record.kind):
+        changed = (old.attributes, old.name, old.kind) != (
+            record.attributes,
+            record.name,
+            record.kind,
+        )
+        if changed:
             slot.view = worker_view(record)
             self._set_queues(slot, {qid for qid, q in self.queues.items() if q.admits(slot.view)})
-        self.refresh(slot)
+        self.refresh(slot, force=changed)  # levels may have changed most-skilled keys
 
     def remove_worker(self, slot: WorkerSlot) -> None:
         """Forget a worker (what it holds stays in `held`)."""
@@ -247,8 +236,10 @@ class MatchIndex:
         for qid in slot.queues - queues:
             line = self.queues[qid]
             line.candidates.discard(wid)
-            for channel, key in slot.entries.pop(qid, {}).items():
-                line.free[channel].remove(key)
+            listed = slot.entries.pop(qid, None)
+            if listed is not None:
+                for channel in listed[0]:
+                    _unlist(line.free[channel], listed[1])
         for qid in queues - slot.queues:
             self.queues[qid].candidates.add(wid)
         slot.queues = queues
@@ -273,7 +264,7 @@ class MatchIndex:
             if line.admits(slot.view):
                 slot.queues.add(queue.id)
                 line.candidates.add(slot.record.id)
-                self.refresh(slot)
+                self.refresh(slot, force=True)
         return line
 
     def remove_queue(self, line: QueueLine) -> None:
@@ -287,8 +278,12 @@ class MatchIndex:
 
     # --- what workers hold and what waits ---------------------------------------------------------
 
-    def hold(self, worker_id: str, task: TaskSlot) -> None:
-        """Make the worker hold the task (offered, assigned, wrapping): one less free slot."""
+    def hold(self, worker_id: str, task: TaskSlot, *, relist: bool = True) -> None:
+        """Make the worker hold the task (offered, assigned, wrapping): one less free slot.
+
+        `relist=False` leaves the free listings for the caller to `refresh` before anything
+        else matches: until then the worker may be listed free while it is not.
+        """
         channel = task.record.channel
         self.held.setdefault(worker_id, {})[task.record.id] = channel
         task.holder = worker_id
@@ -296,10 +291,17 @@ class MatchIndex:
         if slot is not None:
             slot.load[channel] = slot.load.get(channel, 0) + 1
             slot.held += 1
-            self.refresh(slot)
+            if relist:
+                self.refresh(slot)
 
-    def release(self, task: TaskSlot, *, ended_at: float | None = None) -> WorkerSlot | None:
-        """Free the task's holder; `ended_at` marks the end of its work (idle since)."""
+    def release(
+        self, task: TaskSlot, *, ended_at: float | None = None, relist: bool = True
+    ) -> WorkerSlot | None:
+        """Free the task's holder; `ended_at` marks the end of its work (idle since).
+
+        `relist=False` defers the `refresh` (a worker listed less free than it is is safe: it
+        only misses offers until the caller refreshes, typically after offering it more work).
+        """
         worker_id, task.holder = task.holder, None
         if worker_id is None:
             return None
@@ -313,7 +315,8 @@ class MatchIndex:
             slot.held -= 1
             if ended_at is not None:
                 slot.last_end = max(slot.last_end, ended_at)
-            self.refresh(slot)
+            if relist:
+                self.refresh(slot)
         return slot
 
     def add_waiting(self, task: TaskSlot) -> None:
@@ -331,56 +334,80 @@ class MatchIndex:
     def remove_waiting(self, task: TaskSlot) -> None:
         """Take a task out of its queue's waiting list."""
         assert task.entry is not None and task.record.queue_id is not None
-        self.queues[task.record.queue_id].waiting[task.record.channel].remove(task.entry)
+        waiting = self.queues[task.record.queue_id].waiting
+        entries = waiting[task.record.channel]
+        entries.remove(task.entry)
+        if not entries:  # so that `best_task` skips an empty queue with one dict test
+            del waiting[task.record.channel]
         task.entry = None
 
     # --- matching --------------------------------------------------------------------------------
 
-    def refresh(self, slot: WorkerSlot) -> None:
-        """Bring the worker's free listings in step with its activity, load and idle time."""
-        record, entries = slot.record, slot.entries
-        channels: list[str] = []
-        idle = 0.0
+    def refresh(self, slot: WorkerSlot, *, force: bool = False) -> None:
+        """Bring the worker's free listings in step with its activity, load and idle time.
+
+        Called after every change to a worker (the hot path of every offer and completion), so
+        it returns at once when nothing that listings depend on changed, computes each strategy's
+        key once for all the queues sharing it, and touches only the listings that differ.
+        `force` re-lists after the worker's queues, attributes or a queue's strategy changed.
+        """
+        record = slot.record
         if self.activities.get(record.activity, False):
             load = slot.load
-            channels = [ch for ch, cap in record.capacity.items() if load.get(ch, 0) < cap]
-            idle = max(record.activity_since, slot.last_end)
+            free = tuple([ch for ch, cap in record.capacity.items() if load.get(ch, 0) < cap])
+            since, end = record.activity_since, slot.last_end
+            idle = since if since > end else end
+        else:
+            free, idle = (), 0.0
+        state = (free, idle, slot.held)
+        if state == slot.listed and not force:
+            return
+        slot.listed = state
+        entries, queues = slot.entries, self.queues
+        keys: dict[SelectionKey, tuple[Any, ...]] = {}
         for qid in slot.queues:
             current = entries.get(qid)
-            if not channels:
+            if not free:
                 if current is None:
                     continue
-                want: dict[str, tuple[Any, ...]] = {}
+                key: tuple[Any, ...] = ()
             else:
-                line = self.queues[qid]
-                key = line.key(idle, slot.held, record.attributes, slot.seq, record.id)
-                want = dict.fromkeys(channels, key)
-                if current == want:
+                line = queues[qid]
+                key_of = line.key
+                found = keys.get(key_of)
+                if found is None:
+                    found = keys[key_of] = key_of(
+                        idle, slot.held, record.attributes, slot.seq, record.id
+                    )
+                key = found
+                if current is not None and current[1] == key and current[0] == free:
                     continue
-            free = self.queues[qid].free
+            lists = queues[qid].free
             if current is not None:
-                for channel, old in current.items():
-                    if want.get(channel) != old:
-                        free[channel].remove(old)
-            for channel, new in want.items():
-                if current is None or current.get(channel) != new:
-                    listed = free.get(channel)
-                    if listed is None:
-                        listed = free[channel] = SortedList()
-                    listed.add(new)
-            if want:
-                entries[qid] = want
+                old_free, old_key = current
+                for channel in old_free:
+                    if old_key != key or channel not in free:
+                        out = lists[channel]
+                        del out[bisect_left(out, old_key)]  # keys are unique (end in ids)
+            for channel in free:
+                if current is None or current[1] != key or channel not in current[0]:
+                    into = lists.get(channel)
+                    if into is None:
+                        into = lists[channel] = []
+                    insort(into, key)
+            if free:
+                entries[qid] = (free, key)
             else:
-                entries.pop(qid, None)
+                del entries[qid]
 
     def fits(self, slot: WorkerSlot, task: TaskSlot, line: QueueLine, now: float) -> bool:
         """Per-(task, worker) rules: expressions reading the task, and re-offer cool-downs."""
         if task.cooldown is not None and task.cooldown.get(slot.record.id, -math.inf) > now:
             return False
-        if line.task_dependent and not line.expression.matches(slot.view, task.view):
+        if line.task_dependent and not line.expression.matches(slot.view, _view(task)):
             return False
         expression = task.route[task.pos].worker_expression
-        return expression is None or expression.matches(slot.view, task.view)
+        return expression is None or expression.matches(slot.view, _view(task))
 
     def best_worker(self, task: TaskSlot, now: float) -> WorkerSlot | None:
         """Return the first free worker of the task's queue, in strategy order, who may take it."""
@@ -408,11 +435,11 @@ class MatchIndex:
         capacity, load, tasks = slot.record.capacity, slot.load, self.tasks
         for qid in slot.queues:
             line = self.queues[qid]
-            if not line.waiting:
+            if not line.waiting:  # the common case when workers outnumber tasks
                 continue
             for channel, cap in capacity.items():
                 waiting = line.waiting.get(channel)
-                if not waiting or load.get(channel, 0) >= cap:
+                if waiting is None or load.get(channel, 0) >= cap:
                     continue
                 for entry in waiting:
                     if best is not None and entry >= best:

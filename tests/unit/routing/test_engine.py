@@ -106,7 +106,6 @@ def offers(events: list[RoutingEvent]) -> list[tuple[str | None, str | None]]:
 
 
 def offer_of(events: list[RoutingEvent], task_id: str) -> str:
-    found = [e.reservation_id for e in events if e.type == "reservation.created"]
     found = [
         e.reservation_id
         for e in events
@@ -246,7 +245,7 @@ def test_tasks_queued_at_the_same_moment_keep_their_order_with_distinct_keys() -
         engine.submit(make_task(f"t{i}"), T0)
     tasks = engine.waiting("q")
     assert [t.id for t in tasks] == [f"t{i}" for i in range(5)]
-    keys = [t.order_key for t in tasks]
+    keys = [t.order_key for t in tasks if t.order_key is not None]
     assert keys == sorted(keys) and len(set(keys)) == 5
     assert keys[0] == T0
 
@@ -873,7 +872,7 @@ def test_a_restored_engine_has_the_same_queues_offers_and_timers() -> None:
     offered = snapshot(engine, ids)
     [(reserved_task, reservation)] = [(t, r) for t, r in offered if r is not None]
 
-    restored = engine_with(*[engine.worker(w.id) for w in workers if engine.worker(w.id)])
+    restored = engine_with(*[w for w in (engine.worker(x.id) for x in workers) if w is not None])
     shuffled = list(offered)
     random.Random(7).shuffle(shuffled)
     for task, pending in shuffled:
@@ -882,8 +881,8 @@ def test_a_restored_engine_has_the_same_queues_offers_and_timers() -> None:
     assert restored.task(reserved_task.id) == reserved_task
     assert restored.next_deadline() is not None
     assert restored.tick(T0 + 3) == []  # nobody free to rebalance to
-    assert restored.next_deadline() == reservation.expires_at  # type: ignore[union-attr]
-    events = restored.tick(reservation.expires_at)  # type: ignore[union-attr]
+    assert restored.next_deadline() == reservation.expires_at
+    events = restored.tick(reservation.expires_at)
     assert kinds(events)[:2] == ["reservation.timed_out", "task.queued"]
     # back at its original place: t1, t3, t5 have priority 1
     assert waiting_ids(restored) == ["t1", "t3", "t5", "t0", "t2", "t4"]
@@ -919,3 +918,27 @@ def test_a_restored_assigned_task_holds_capacity_and_wrap_up_resumes() -> None:
     events = restored.tick(T0 + 40)
     assert kinds(events) == ["task.completed", "reservation.created"]
     assert events[0].data["wrapup_s"] == 30
+
+
+def test_an_offer_to_a_worker_who_is_gone_is_restored_as_waiting() -> None:
+    engine = engine_with(make_worker("w1"))
+    rid = offer_of(engine.submit(make_task("t1"), T0), "t1")
+    task, reservation = engine.task("t1"), engine.reservation(rid)
+    assert task is not None and task.state == TaskState.RESERVED
+    restored = engine_with()  # w1 was deleted meanwhile
+    restored.restore_task(task, reservation)
+    restored_task = restored.task("t1")
+    assert restored_task is not None and restored_task.state == TaskState.PENDING
+    assert waiting_ids(restored) == ["t1"]
+    assert restored.reservation(rid) is None
+
+
+def test_restoring_a_task_twice_or_into_a_missing_queue_fails() -> None:
+    engine = engine_with()
+    engine.submit(make_task("t1"), T0)
+    task = engine.task("t1")
+    assert task is not None
+    with pytest.raises(Conflict):
+        engine.restore_task(task, None)
+    with pytest.raises(UnknownQueue):
+        make_engine().restore_task(task, None)

@@ -10,6 +10,7 @@ in order-key order, capacity holds and no waiting task could have gone to a free
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from typing import Any
 
@@ -108,7 +109,10 @@ class RouterMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.now = T0
-        self.engine = RoutingEngine("ten_1", CountingIds(), RoutingConfig())
+        self.ids = CountingIds()
+        self.engine = RoutingEngine("ten_1", self.ids, RoutingConfig())
+        self.config = RoutingConfig()
+        self.queues: dict[str, Queue] = {}
         self.queue_expr = dict(QUEUES)
         self.tasks: dict[str, float] = {}  # task id -> submitted at
         self.first_key: dict[str, float] = {}
@@ -140,12 +144,12 @@ class RouterMachine(RuleBasedStateMachine):
         config = RoutingConfig(
             missed_activity=missed, reservation_timeout_s=TIMEOUT_S, priority_step_s=step_s
         )
-        self.step_s = step_s
+        self.step_s, self.config = step_s, config
         self.engine.configure(config, self.now)
         for (qid, expression), strategy in zip(QUEUES.items(), strategies, strict=True):
-            self.engine.put_queue(
-                Queue(qid, "ten_1", qid, 0.0, expression, "", strategy, "b", wrapup_s), self.now
-            )
+            queue = Queue(qid, "ten_1", qid, 0.0, expression, "", strategy, "b", wrapup_s)
+            self.queues[qid] = queue
+            self.engine.put_queue(queue, self.now)
         self.engine.put_workflow(WORKFLOW)
         for wid, (skills, level, languages) in zip(WORKERS, staff, strict=True):
             self.put_worker(wid, skills, level, languages, "available", 0)
@@ -379,8 +383,35 @@ class RouterMachine(RuleBasedStateMachine):
     def swap_queue_expression(self) -> None:
         expression = ALT_Q_A if self.queue_expr["q_a"] == QUEUES["q_a"] else QUEUES["q_a"]
         self.queue_expr["q_a"] = expression
-        queue = Queue("q_a", "ten_1", "q_a", 0.0, expression)
-        self.call(self.engine.put_queue(queue, self.now))
+        self.queues["q_a"] = dataclasses.replace(self.queues["q_a"], target_expression=expression)
+        self.call(self.engine.put_queue(self.queues["q_a"], self.now))
+
+    @rule(data=st.data())
+    def restart(self, data: st.DataObject) -> None:
+        """Rebuild the router from its records, tasks in any order, as the runtime does."""
+        old = self.engine
+        pending = {}
+        for rid in self.pending_reservations():
+            reservation = old.reservation(rid)
+            assert reservation is not None
+            pending[reservation.task_id] = reservation
+        alive = sorted(set(self.tasks) - self.forgotten)
+        before = {qid: [t.id for t in old.waiting(qid)] for qid in QUEUES}
+        self.engine = RoutingEngine("ten_1", self.ids, self.config)
+        for queue in self.queues.values():
+            self.engine.put_queue(queue, self.now)
+        self.engine.put_workflow(WORKFLOW)
+        for wid in sorted(self.attributes):
+            worker = old.worker(wid)
+            assert worker is not None
+            assert self.engine.put_worker(worker, self.now) == []
+        for tid in data.draw(st.permutations(alive)):
+            task = old.task(tid)
+            assert task is not None
+            self.engine.restore_task(task, pending.get(tid))
+        assert {qid: [t.id for t in self.engine.waiting(qid)] for qid in QUEUES} == before
+        self.refused.clear()  # cool-downs are not persisted
+        self.call(self.engine.tick(self.now))
 
     @rule(seconds=st.integers(0, 15))
     def advance(self, seconds: int) -> None:
@@ -398,9 +429,9 @@ class RouterMachine(RuleBasedStateMachine):
     def every_task_is_in_exactly_one_place(self) -> None:
         waiting: Counter[str] = Counter()
         for qid in QUEUES:
-            for task in self.engine.waiting(qid):
-                assert task.queue_id == qid and task.state == TaskState.PENDING
-                waiting[task.id] += 1
+            for queued in self.engine.waiting(qid):
+                assert queued.queue_id == qid and queued.state == TaskState.PENDING
+                waiting[queued.id] += 1
         pending: Counter[str] = Counter()
         for rid in self.pending_reservations():
             reservation = self.engine.reservation(rid)
@@ -484,5 +515,6 @@ class RouterMachine(RuleBasedStateMachine):
                 )
 
 
-RouterMachine.TestCase.settings = settings(max_examples=200, stateful_step_count=50, deadline=None)
+# Default example counts; no deadline: a 50-step run on a slow CI machine must not flake.
+RouterMachine.TestCase.settings = settings(deadline=None)
 test_router_invariants = RouterMachine.TestCase
