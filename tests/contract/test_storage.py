@@ -18,6 +18,7 @@ from agentfloor.core.errors import Conflict
 from agentfloor.core.ids import RandomIdFactory
 from agentfloor.crm.identities import IdentityKind
 from agentfloor.crm.model import Customer, Identity, Merge, Note
+from agentfloor.interactions.chat import ChatMessage, Sender
 from agentfloor.interactions.model import (
     Channel,
     Direction,
@@ -565,3 +566,46 @@ def test_routing_state_round_trips(uows: SqlUnitOfWorkFactory, tenants: tuple[st
         assert uow.routing_config.get() is None and uow.routing_events.of_task(t.id) == []
     with uows(a) as uow:
         assert uow.workflows.all() == []
+
+
+def test_chat_message_log(uows: SqlUnitOfWorkFactory, tenants: tuple[str, str]) -> None:
+    a, b = tenants
+    chat = make_interaction(a)
+
+    def message(seq: int, sender: Sender, **overrides: object) -> ChatMessage:
+        fields: dict[str, object] = {
+            "id": new_id("msg"),
+            "tenant_id": a,
+            "interaction_id": chat.id,
+            "seq": seq,
+            "sender": sender,
+            "text": f"message {seq} \N{SNOWMAN}",
+            "created_at": CLOCK.now(),
+        }
+        return ChatMessage(**{**fields, **overrides})  # type: ignore[arg-type]
+
+    hello = message(1, Sender.CUSTOMER, client_id="c-1")
+    reply = message(2, Sender.WORKER, worker_id="wrk_1", text="x" * 4000)
+    bot = message(3, Sender.AI)
+    with uows(a) as uow:
+        uow.interactions.add(chat)  # flushed with the first message, parent first
+        assert uow.chat.last_seq(chat.id) == 0 and uow.chat.after(chat.id, 0) == []
+        for m in (hello, reply, bot):
+            uow.chat.append(m)
+        uow.commit()
+    with uows(a) as uow:
+        assert uow.chat.after(chat.id, 0) == [hello, reply, bot]
+        assert uow.chat.after(chat.id, 1, limit=1) == [reply]
+        assert uow.chat.after(chat.id, 3) == []
+        assert uow.chat.by_client_id(chat.id, "c-1") == hello
+        assert uow.chat.by_client_id(chat.id, "c-2") is None
+        assert uow.chat.last_seq(chat.id) == 3
+    for clash in (message(3, Sender.CUSTOMER), message(4, Sender.CUSTOMER, client_id="c-1")):
+        with pytest.raises(Conflict), uows(a) as uow:
+            uow.chat.append(clash)
+            uow.commit()
+    with uows(b) as uow:  # another tenant sees nothing
+        assert uow.chat.after(chat.id, 0) == [] and uow.chat.last_seq(chat.id) == 0
+        assert uow.chat.by_client_id(chat.id, "c-1") is None
+    with uows(a) as uow:
+        assert uow.chat.last_seq(chat.id) == 3  # the clashing appends left nothing behind

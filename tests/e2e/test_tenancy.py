@@ -20,6 +20,7 @@ from tests.e2e.server import LiveServer
 SAMPLE_BODIES: dict[tuple[str, str], object] = {
     ("POST", "/v1/interactions/{interaction_id}/state"): {"state": "in_flow"},
     ("POST", "/v1/interactions/{interaction_id}/disposition"): {"code": "resolved"},
+    ("POST", "/v1/interactions/{interaction_id}/messages"): {"text": "hi"},
     ("POST", "/v1/customers/{customer_id}/identities"): {"kind": "email", "value": "z@z.org"},
     ("POST", "/v1/workers/{worker_id}/activity"): {"activity": "available"},
     ("PATCH", "/v1/notes/{note_id}"): {"body": "changed"},

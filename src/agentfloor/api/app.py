@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from agentfloor import __version__
@@ -14,6 +18,7 @@ from agentfloor.api.limits import ProblemFor413
 from agentfloor.api.routes import (
     admin,
     catalog,
+    chat,
     customers,
     events,
     interactions,
@@ -21,6 +26,7 @@ from agentfloor.api.routes import (
     routing,
 )
 from agentfloor.bootstrap import Container
+from agentfloor.runtime.chat import ChatService
 from agentfloor.runtime.router_timers import RouterTimers
 
 __all__ = ["create_app"]
@@ -56,10 +62,19 @@ def create_app(container: Container) -> FastAPI:
         max_body_size=settings.max_body_bytes,
     )
     app.state.container = container
+    app.state.chat = ChatService(container.ctx)
     install_error_handlers(app)
     customers.add_import_route(app.router, settings.max_upload_bytes)
-    for module in (customers, interactions, notes, catalog, routing, admin, events):
+    for module in (customers, interactions, notes, catalog, routing, admin, events, chat):
         app.include_router(module.router)
+    # The chat widget and its demo page; a data path, not an import of the `web` layer above.
+    static = Path(str(resources.files("agentfloor") / "web" / "static"))
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.get("/demo", include_in_schema=False)
+    def demo() -> FileResponse:
+        """Serve a pretend shop page with the chat widget (tenant `demo`)."""
+        return FileResponse(static / "demo.html")
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

@@ -20,6 +20,7 @@ __all__ = [
     "ApiKeyRow",
     "AuditRow",
     "Base",
+    "ChatMessageRow",
     "CustomerRow",
     "DispositionRow",
     "IdentityRow",
@@ -391,4 +392,27 @@ class RoutingEventRow(Base):
     __table_args__ = (
         Index(None, "tenant_id", "queue_id", "at"),
         Index(None, "tenant_id", "task_id"),
+    )
+
+
+class ChatMessageRow(Base):
+    """One message of a chat interaction's transcript, numbered per interaction."""
+
+    __tablename__ = "chat_messages"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    interaction_id: Mapped[str] = mapped_column(Id, ForeignKey("interactions.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    sender: Mapped[str] = mapped_column(String(10))
+    worker_id: Mapped[str | None] = mapped_column(Id)
+    # The sender's idempotency id; NULLs are distinct in a unique constraint on both databases.
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(String(4000))
+    created_at: Mapped[float]
+    interaction: Mapped[InteractionRow] = relationship(lazy="raise")
+
+    __table_args__ = (
+        UniqueConstraint("interaction_id", "seq"),
+        UniqueConstraint("interaction_id", "client_id"),
     )

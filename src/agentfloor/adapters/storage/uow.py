@@ -22,6 +22,7 @@ from agentfloor.adapters.storage.access_repos import (
     SqlTenantRepository,
 )
 from agentfloor.adapters.storage.base import conflict_from
+from agentfloor.adapters.storage.chat_repos import SqlChatMessageLog
 from agentfloor.adapters.storage.crm_repos import (
     SqlCustomerRepository,
     SqlMergeRepository,
@@ -45,6 +46,7 @@ from agentfloor.adapters.storage.routing_state_repos import (
 )
 from agentfloor.core.errors import AgentfloorError, Unavailable
 from agentfloor.crm.ports import CustomerRepository, MergeRepository, NoteRepository
+from agentfloor.interactions.chat import ChatMessageLog
 from agentfloor.interactions.ports import (
     DispositionRepository,
     InteractionEventLog,
@@ -93,6 +95,7 @@ class SqlUnitOfWork:
     workflows: WorkflowRepository
     routing_config: RoutingConfigRepository
     routing_events: RoutingEventLog
+    chat: ChatMessageLog
 
     def __init__(self, sessions: sessionmaker[Session], tenant_id: str | None) -> None:
         self._sessions = sessions
@@ -126,6 +129,7 @@ class SqlUnitOfWork:
         self.workflows = SqlWorkflowRepository(session, tid)
         self.routing_config = SqlRoutingConfigRepository(session, tid)
         self.routing_events = SqlRoutingEventLog(session, tid)
+        self.chat = SqlChatMessageLog(session, tid)
         return self
 
     def __exit__(
