@@ -274,6 +274,7 @@ def demo(
         )
         out.print(f"  API        {base}")
         out.print(f"  Docs       {base}/docs")
+        out.print(f"  Chat demo  {base}/demo")
         out.print(f"  Admin key  {issued.secret_key}")
         err.print("  [yellow]The key is shown once (only its SHA-256 is stored); copy it now.[/]")
         out.print("Try:")
