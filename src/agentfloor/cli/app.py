@@ -14,6 +14,7 @@ from agentfloor.cli.admin import db_app, key_app, serve, tenant_app
 from agentfloor.cli.common import err
 from agentfloor.cli.customers import customers_app
 from agentfloor.cli.demo import demo
+from agentfloor.cli.eval import eval_app
 from agentfloor.core.errors import AgentfloorError
 
 __all__ = ["EXIT_ERROR", "app"]
@@ -63,3 +64,4 @@ app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(key_app, name="key")
 app.add_typer(customers_app, name="customers")
+app.add_typer(eval_app, name="eval")
