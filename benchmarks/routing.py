@@ -21,6 +21,8 @@ A decision is an offer (`reservation.created`). Reported:
 `--tune-gc` freezes the state built at start-up out of the cyclic garbage collector and raises
 its young-generation threshold (`gc.freeze()`, `gc.set_threshold(50_000, 20, 100)`), as a
 long-running router process may do; off by default, and the machine line says which was used.
+The collector's pauses while routing (counted with `gc.callbacks`, whichever call they hit) are
+reported on their own line.
 
     .venv/bin/python benchmarks/routing.py              # 10k workers, 1k queues, 100k tasks
     .venv/bin/python benchmarks/routing.py --workers 2000 --queues 200 --tasks 20000
@@ -159,6 +161,25 @@ def make_arrivals(args: argparse.Namespace, rng: random.Random) -> list[Arrival]
 
 
 # --- the engine run ------------------------------------------------------------------------------
+
+
+class GcPauses:
+    """A `gc.callbacks` hook: how many collections of each generation, and how long they took."""
+
+    def __init__(self) -> None:
+        self.counts = [0, 0, 0]
+        self.total_ns = 0
+        self.longest_ns = 0
+        self._start = 0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter_ns()
+            return
+        spent = time.perf_counter_ns() - self._start
+        self.counts[info["generation"]] += 1
+        self.total_ns += spent
+        self.longest_ns = max(self.longest_ns, spent)
 
 
 @dataclass
@@ -335,7 +356,10 @@ def main() -> None:
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
     console.print(f"[bold]routing[/] {args.tasks:,} tasks")
+    pauses = GcPauses()
+    gc.callbacks.append(pauses)
     run = run_engine(engine, [q.id for q in queues], arrivals, args, rng)
+    gc.callbacks.remove(pauses)
     console.print(f"[bold]naive baseline[/] on the first {args.naive_sample:,} tasks")
     naive_ns = run_naive(workers, queues, arrivals, args.naive_sample)
 
@@ -403,6 +427,13 @@ def main() -> None:
     console.print(
         f"set-up {setup_s:.1f} s ({args.workers * args.queues:,} eligibility tests, not timed "
         "above); max latencies include Python's cyclic garbage collector pauses"
+    )
+    young, middle, full = pauses.counts
+    console.print(
+        f"garbage collector while routing: {young:,} + {middle:,} + {full:,} collections "
+        f"(generations 0, 1, 2), {pauses.total_ns / 1e9:.2f} s in all "
+        f"({pauses.total_ns / max(run.engine_ns, 1):.0%} of engine time, wherever they fell), "
+        f"longest {pauses.longest_ns / 1e6:.1f} ms"
     )
     console.print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {sys.version.split()[0]},"

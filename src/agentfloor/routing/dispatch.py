@@ -5,32 +5,40 @@ place, escalation along a route, completion after wrap-up, and the timers that d
 rebuild after a restart is `routing.restore`). `RoutingEngine` validates each call, then drives
 a `Dispatcher`; everything here assumes valid input and keeps the indexes of `routing.matching`
 in step. See the engine's module docstring for the semantics.
+
+Like tasks (`TaskSlot`), reservations are tracked as mutable slots (`Offer`) whose public,
+frozen `Reservation` record is built only when read: an offer accepted at once never copies one.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, TypeVar
+from typing import Any
 
 from agentfloor.core.ids import IdFactory
-from agentfloor.routing.matching import MatchIndex, QueueLine, TaskSlot, WorkerSlot
+from agentfloor.routing.matching import MatchIndex, QueueLine, TaskSlot, WorkerSlot, evolve
 from agentfloor.routing.model import (
     Reservation,
     ReservationState,
     RoutingConfig,
     RoutingEvent,
-    Task,
     TaskState,
     change_activity,
 )
 from agentfloor.routing.ordering import OrderKeys
-from agentfloor.routing.timers import Timer, TimerKind, Timers
+from agentfloor.routing.timers import TimerEntry, TimerKind, Timers
 
-__all__ = ["FINISHED", "Dispatcher", "Step", "evolve", "order_key"]
-
-R = TypeVar("R", Task, Reservation)  # the records the router replaces on its hot path
+__all__ = ["FINISHED", "Dispatcher", "Offer", "Step", "evolve", "order_key"]
 
 FINISHED = frozenset({TaskState.COMPLETED, TaskState.CANCELED, TaskState.ABANDONED})
+
+# TimerKind values as plain ints: cheaper to read and to compare on the hot path
+_TIMEOUT = TimerKind.RESERVATION_TIMEOUT.value
+_ESCALATION = TimerKind.ESCALATION.value
+_WRAPUP_END = TimerKind.WRAPUP_END.value
+_REOFFER = TimerKind.REOFFER.value
+_PENDING, _RESERVED = TaskState.PENDING, TaskState.RESERVED
+_OFFERED = ReservationState.PENDING
+_COMPLETED, _COMPLETED_REASON = TaskState.COMPLETED, TaskState.COMPLETED.value
 
 
 class Step:
@@ -59,33 +67,79 @@ class Step:
         )
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-_set = object.__setattr__
+class Offer:
+    """A reservation as the router tracks it; `record` builds the public `Reservation`."""
 
+    __slots__ = (
+        "cached",
+        "created_at",
+        "expires_at",
+        "id",
+        "state",
+        "task_id",
+        "tenant_id",
+        "updated_at",
+        "worker_id",
+    )
 
-def evolve(record: R, **changes: Any) -> R:
-    """Return a copy of a frozen, slotted record with `changes` applied.
+    def __init__(
+        self,
+        id_: str,
+        tenant_id: str,
+        task_id: str,
+        worker_id: str,
+        state: ReservationState,
+        created_at: float,
+        expires_at: float,
+        updated_at: float,
+    ) -> None:
+        self.id = id_
+        self.tenant_id = tenant_id
+        self.task_id = task_id
+        self.worker_id = worker_id
+        self.state = state
+        self.created_at = created_at
+        self.expires_at = expires_at
+        self.updated_at = updated_at
+        self.cached: Reservation | None = None  # the record, until the next change
 
-    `dataclasses.replace` does the same but introspects the fields and runs `__init__` on every
-    call; this copies the slots directly, about twice as fast, and the router replaces a task or
-    reservation several times per offer. The records have no `__post_init__`, so nothing is
-    skipped; a misspelt field raises AttributeError (slotted classes have no `__dict__`).
-    """
-    cls = type(record)
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(record))
-    new = object.__new__(cls)
-    for name in names:
-        _set(new, name, getattr(record, name))
-    for name, value in changes.items():
-        _set(new, name, value)
-    return new
+    @classmethod
+    def restored(cls, record: Reservation) -> Offer:
+        """Return the slot of a persisted reservation, its record as it was."""
+        offer = cls(
+            record.id,
+            record.tenant_id,
+            record.task_id,
+            record.worker_id,
+            record.state,
+            record.created_at,
+            record.expires_at,
+            record.updated_at,
+        )
+        offer.cached = record
+        return offer
+
+    @property
+    def record(self) -> Reservation:
+        """The reservation as it is now (a frozen record, built on first read after a change)."""
+        record = self.cached
+        if record is None:
+            record = self.cached = Reservation(
+                self.id,
+                self.tenant_id,
+                self.task_id,
+                self.worker_id,
+                self.state,
+                self.created_at,
+                self.expires_at,
+                self.updated_at,
+            )
+        return record
 
 
 def order_key(slot: TaskSlot) -> float:
     """Return the task's order key (every queued task has one)."""
-    key = slot.record.order_key
+    key = slot.order_key
     assert key is not None
     return key
 
@@ -98,8 +152,7 @@ class Dispatcher:
         self.ids = ids
         self.config = config
         self.index = MatchIndex(dict(config.activities))
-        self.reservations: dict[str, Reservation] = {}
-        self.task_reservations: dict[str, list[str]] = {}  # for `forget`
+        self.reservations: dict[str, Offer] = {}
         self.keys = OrderKeys()
         self.timers = Timers(self._is_live)
         self.restored_at: float | None = None  # restore_task ran: the next tick rebalances
@@ -111,11 +164,14 @@ class Dispatcher:
     # --- offers ----------------------------------------------------------------------------------
 
     def place(self, slot: TaskSlot, step: Step) -> None:
-        """Offer a pending task to its best free worker, if any."""
-        worker = self.index.best_worker(slot, step.at)
+        """Offer a pending task to its best free worker, else list it in its queue if it is not."""
+        index = self.index
+        worker = index.best_worker(slot, step.at)
         if worker is not None:
             self.offer(slot, worker, step)
-            self.index.refresh(worker)
+            index.refresh(worker)
+        elif slot.entry is None:
+            index.add_waiting(slot)
 
     def serve(self, worker: WorkerSlot, step: Step) -> None:
         """Offer a worker the best waiting tasks while it has room, then re-list it."""
@@ -128,46 +184,46 @@ class Dispatcher:
         index.refresh(worker)
 
     def offer(self, slot: TaskSlot, worker: WorkerSlot, step: Step) -> None:
-        """Reserve a waiting task for a worker until `step.offer_until`.
+        """Reserve a pending task (listed or not) for a worker until `step.offer_until`.
 
         Leaves the worker's free listings stale (listed free while it may be full): the caller
         (`place`, `serve`) refreshes before anything else is matched.
         """
-        record = slot.record
-        queue_id, worker_id = record.queue_id, worker.record.id
+        queue_id, worker_id, at, until = slot.queue_id, worker.record.id, step.at, step.offer_until
         assert queue_id is not None
-        reservation = Reservation(
-            id=self.ids.new("res"),
-            tenant_id=self.tenant_id,
-            task_id=record.id,
-            worker_id=worker_id,
-            state=ReservationState.PENDING,
-            created_at=step.at,
-            expires_at=step.offer_until,
-            updated_at=step.at,
+        index = self.index
+        task_id, reservation_id = slot.id, self.ids.new("res")
+        self.reservations[reservation_id] = Offer(
+            reservation_id, self.tenant_id, task_id, worker_id, _OFFERED, at, until, at
         )
-        self.reservations[reservation.id] = reservation
-        self.task_reservations.setdefault(record.id, []).append(reservation.id)
-        self.index.remove_waiting(slot)
-        self.index.queues[queue_id].offered.add(record.id)
-        slot.reservation_id = reservation.id
-        slot.record = evolve(record, state=TaskState.RESERVED, updated_at=step.at)
-        worker.offers[reservation.id] = None
-        self.index.hold(worker_id, slot, relist=False)
-        self.timers.schedule(step.offer_until, TimerKind.RESERVATION_TIMEOUT, reservation.id)
-        step.emit(
-            "reservation.created",
-            task_id=record.id,
-            worker_id=worker_id,
-            reservation_id=reservation.id,
-            queue_id=queue_id,
-            expires_at=step.offer_until,
-            channel=record.channel,
+        slot.reservations += (reservation_id,)
+        if slot.entry is not None:
+            index.remove_waiting(slot)
+        index.queues[queue_id].offered.add(task_id)
+        slot.reservation_id = reservation_id
+        slot.state = _RESERVED
+        slot.updated_at = at
+        slot.cached = None
+        worker.offers[reservation_id] = None
+        index.take(worker, slot)
+        self.timers.schedule(until, _TIMEOUT, reservation_id)
+        step.events.append(  # Step.emit, inlined on the hottest path
+            RoutingEvent(
+                "reservation.created",
+                at,
+                task_id,
+                worker_id,
+                reservation_id,
+                queue_id,
+                {"expires_at": until, "channel": slot.channel},
+            )
         )
 
-    def close(self, reservation: Reservation, state: ReservationState, at: float) -> None:
+    def close(self, reservation: Offer, state: ReservationState, at: float) -> None:
         """Record the reservation's end (the caller deals with the task)."""
-        self.reservations[reservation.id] = evolve(reservation, state=state, updated_at=at)
+        reservation.state = state
+        reservation.updated_at = at
+        reservation.cached = None
         worker = self.index.workers.get(reservation.worker_id)
         if worker is not None:
             worker.offers.pop(reservation.id, None)
@@ -180,13 +236,15 @@ class Dispatcher:
         reservation = self.reservations[slot.reservation_id]
         self.close(reservation, state, step.at)
         slot.reservation_id = None
-        queue_id = slot.record.queue_id
+        queue_id = slot.queue_id
         assert queue_id is not None
-        self.index.queues[queue_id].offered.discard(slot.record.id)
+        self.index.queues[queue_id].offered.discard(slot.id)
         worker = self.index.release(slot)
+        if worker is not None:
+            self.index.refresh(worker)
         step.emit(
             f"reservation.{state.value}",
-            task_id=slot.record.id,
+            task_id=slot.id,
             worker_id=reservation.worker_id,
             reservation_id=reservation.id,
             queue_id=queue_id,
@@ -200,7 +258,7 @@ class Dispatcher:
         if slot.cooldown is None:
             slot.cooldown = {}
         slot.cooldown[worker_id] = until
-        self.timers.schedule(until, TimerKind.REOFFER, slot.record.id, worker_id)
+        self.timers.schedule(until, _REOFFER, slot.id, worker_id)
 
     def withdraw(self, worker: WorkerSlot, step: Step, reason: str) -> None:
         """Cancel the worker's pending offers and re-queue their tasks."""
@@ -213,24 +271,23 @@ class Dispatcher:
 
     def requeue(self, slot: TaskSlot, step: Step, reason: str) -> None:
         """Put a task whose offer failed back at its place (or on to its next target if due)."""
-        record = slot.record
         target = slot.route[slot.pos]
+        since = slot.target_since
         overdue = (
             target.timeout_s is not None
-            and record.target_since is not None
-            and step.at >= record.target_since + target.timeout_s
+            and since is not None
+            and step.at >= since + target.timeout_s
         )
         nxt = self._next_pos(slot) if overdue else None
         if nxt is not None:
             self._move_on(slot, nxt, step)
         else:
-            slot.record = evolve(record, state=TaskState.PENDING, updated_at=step.at)
-            self.index.add_waiting(slot)
+            slot.moved(TaskState.PENDING, step.at)
             step.emit(
                 "task.queued",
-                task_id=record.id,
-                queue_id=record.queue_id,
-                order_key=record.order_key,
+                task_id=slot.id,
+                queue_id=slot.queue_id,
+                order_key=slot.order_key,
                 requeued=True,
                 reason=reason,
             )
@@ -244,32 +301,29 @@ class Dispatcher:
         return None
 
     def _move_on(self, slot: TaskSlot, pos: int, step: Step) -> None:
-        """Escalate a task (not listed in any queue now) to route target `pos`."""
-        record, old, new = slot.record, slot.route[slot.pos], slot.route[pos]
-        old_priority = record.priority if old.priority is None else old.priority
-        new_priority = record.priority if new.priority is None else new.priority
+        """Escalate a task (not listed in any queue now) to route target `pos`; `place` it next."""
+        old, new = slot.route[slot.pos], slot.route[pos]
+        priority = slot.source.priority
+        old_priority = priority if old.priority is None else old.priority
+        new_priority = priority if new.priority is None else new.priority
         key = order_key(slot)
         if new_priority != old_priority:
             self.keys.release(slot.base, key)
             slot.base += (old_priority - new_priority) * self.config.priority_step_s
             key = self.keys.issue(slot.base)
-        slot.record = evolve(
-            record,
-            state=TaskState.PENDING,
-            updated_at=step.at,
-            queue_id=new.queue_id,
-            target_index=record.target_index + pos - slot.pos,
-            target_since=step.at,
-            order_key=key,
-        )
+        from_queue_id = slot.queue_id
+        slot.moved(TaskState.PENDING, step.at)
+        slot.queue_id = new.queue_id
+        slot.target_index += pos - slot.pos
+        slot.target_since = step.at
+        slot.order_key = key
         slot.pos = pos
-        self.index.add_waiting(slot)
         step.emit(
             "task.escalated",
-            task_id=record.id,
+            task_id=slot.id,
             queue_id=new.queue_id,
-            from_queue_id=record.queue_id,
-            target_index=slot.record.target_index,
+            from_queue_id=from_queue_id,
+            target_index=slot.target_index,
             order_key=key,
             priority=new_priority,
         )
@@ -277,10 +331,10 @@ class Dispatcher:
 
     def arm_escalation(self, slot: TaskSlot) -> None:
         """Set the timer that moves the task on from its target, if the target has a timeout."""
-        target, since = slot.route[slot.pos], slot.record.target_since
+        target, since = slot.route[slot.pos], slot.target_since
         if target.timeout_s is not None and since is not None and slot.pos + 1 < len(slot.route):
             due = since + target.timeout_s
-            self.timers.schedule(due, TimerKind.ESCALATION, slot.record.id, str(slot.pos))
+            self.timers.schedule(due, _ESCALATION, slot.id, str(slot.pos))
 
     def rebalance(self, step: Step, lines: list[QueueLine]) -> None:
         """Offer waiting tasks of these queues, lowest order key first, to free workers."""
@@ -321,15 +375,14 @@ class Dispatcher:
 
     def wrap_up(self, slot: TaskSlot, step: Step, *, talk_s: float, wrapup_s: float) -> None:
         """Start wrap-up: the task holds the worker's capacity until the wrap-up timer."""
-        record = slot.record
         slot.talk_s = talk_s
-        slot.record = evolve(record, state=TaskState.WRAPPING, updated_at=step.at)
-        self.timers.schedule(step.at + wrapup_s, TimerKind.WRAPUP_END, record.id)
+        slot.moved(TaskState.WRAPPING, step.at)
+        self.timers.schedule(step.at + wrapup_s, _WRAPUP_END, slot.id)
         step.emit(
             "task.wrapping",
-            task_id=record.id,
-            worker_id=record.worker_id,
-            queue_id=record.queue_id,
+            task_id=slot.id,
+            worker_id=slot.worker_id,
+            queue_id=slot.queue_id,
             talk_s=talk_s,
             wrapup_s=wrapup_s,
             until=step.at + wrapup_s,
@@ -337,24 +390,15 @@ class Dispatcher:
 
     def finish(self, slot: TaskSlot, step: Step, *, talk_s: float | None, wrapup_s: float) -> None:
         """Complete a task (after wrap-up): free the worker and offer it the next task."""
-        record = slot.record
-        slot.record = evolve(
-            record,
-            state=TaskState.COMPLETED,
-            updated_at=step.at,
-            ended_at=step.at,
-            end_reason=TaskState.COMPLETED.value,
+        at = step.at
+        slot.moved(_COMPLETED, at)
+        slot.ended_at, slot.end_reason = at, _COMPLETED_REASON
+        handle_s = None if talk_s is None else talk_s + wrapup_s
+        data = {"handle_s": handle_s, "talk_s": talk_s, "wrapup_s": wrapup_s}
+        step.events.append(
+            RoutingEvent("task.completed", at, slot.id, slot.worker_id, None, slot.queue_id, data)
         )
-        step.emit(
-            "task.completed",
-            task_id=record.id,
-            worker_id=record.worker_id,
-            queue_id=record.queue_id,
-            handle_s=None if talk_s is None else talk_s + wrapup_s,
-            talk_s=talk_s,
-            wrapup_s=wrapup_s,
-        )
-        worker = self.index.release(slot, ended_at=step.at, relist=False)
+        worker = self.index.release(slot, ended_at=at)
         if worker is not None:
             self.serve(worker, step)  # offers it the next task, then re-lists it once
 
@@ -364,7 +408,7 @@ class Dispatcher:
         """Fire due timers in time order (events at their due time), then any pending rebalance."""
         step = self.step(now)
         while (timer := self.timers.pop_due(now)) is not None:
-            step.at = timer.due
+            step.at = timer[0]
             self._fire(timer, step)
         step.at = now
         if self.restored_at is not None:
@@ -380,23 +424,24 @@ class Dispatcher:
         # Restored tasks wait for a rebalance, due at once (the persisted time is in the past).
         return self.restored_at if due is None else min(due, self.restored_at)
 
-    def _is_live(self, timer: Timer) -> bool:
-        kind, ref = timer.kind, timer.ref
-        if kind == TimerKind.RESERVATION_TIMEOUT:
+    def _is_live(self, timer: TimerEntry) -> bool:
+        due, _, kind, ref, aux = timer
+        if kind == _TIMEOUT:
             reservation = self.reservations.get(ref)
-            return reservation is not None and reservation.state == ReservationState.PENDING
+            return reservation is not None and reservation.state == _OFFERED
         slot = self.index.tasks.get(ref)
         if slot is None:
             return False
-        if kind == TimerKind.ESCALATION:
-            return slot.record.state == TaskState.PENDING and str(slot.pos) == timer.aux
-        if kind == TimerKind.WRAPUP_END:
-            return slot.record.state == TaskState.WRAPPING
-        return slot.cooldown is not None and slot.cooldown.get(timer.aux) == timer.due
+        if kind == _ESCALATION:
+            return slot.state == _PENDING and str(slot.pos) == aux
+        if kind == _WRAPUP_END:
+            return slot.state == TaskState.WRAPPING
+        return slot.cooldown is not None and slot.cooldown.get(aux) == due
 
-    def _fire(self, timer: Timer, step: Step) -> None:
-        if timer.kind == TimerKind.RESERVATION_TIMEOUT:
-            reservation = self.reservations[timer.ref]
+    def _fire(self, timer: TimerEntry, step: Step) -> None:
+        _, _, kind, ref, aux = timer
+        if kind == _TIMEOUT:
+            reservation = self.reservations[ref]
             slot = self.index.tasks[reservation.task_id]
             worker = self.end_offer(slot, ReservationState.TIMED_OUT, step)
             self.cool_down(slot, reservation.worker_id, step)
@@ -407,22 +452,22 @@ class Dispatcher:
                     self.move_worker(worker, missed, step, reason="missed")
                 self.serve(worker, step)
             return
-        slot = self.index.tasks[timer.ref]
-        if timer.kind == TimerKind.ESCALATION:
+        slot = self.index.tasks[ref]
+        if kind == _ESCALATION:
             nxt = self._next_pos(slot)
             if nxt is not None:
                 self.index.remove_waiting(slot)
                 self._move_on(slot, nxt, step)
                 self.place(slot, step)
-        elif timer.kind == TimerKind.WRAPUP_END:
-            wrapup_s = step.at - slot.record.updated_at  # updated_at: when it was completed
+        elif kind == _WRAPUP_END:
+            wrapup_s = step.at - slot.updated_at  # updated_at: when it was completed
             self.finish(slot, step, talk_s=slot.talk_s, wrapup_s=wrapup_s)
             slot.talk_s = None
         else:  # REOFFER: the cool-down ended; the worker may be offered the task again
             assert slot.cooldown is not None
-            del slot.cooldown[timer.aux]
+            del slot.cooldown[aux]
             if not slot.cooldown:
                 slot.cooldown = None
-            worker = self.index.workers.get(timer.aux)
+            worker = self.index.workers.get(aux)
             if worker is not None:
                 self.serve(worker, step)

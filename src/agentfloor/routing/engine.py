@@ -50,7 +50,7 @@ import math
 
 from agentfloor.core.errors import Conflict, InvalidInput, ProblemDetail
 from agentfloor.core.ids import IdFactory
-from agentfloor.routing.dispatch import FINISHED, Dispatcher, evolve, order_key
+from agentfloor.routing.dispatch import FINISHED, Dispatcher, Offer, order_key
 from agentfloor.routing.errors import (
     NotYourTask,
     QueueNotFound,
@@ -217,41 +217,27 @@ class RoutingEngine:
         priority = task.priority if first.priority is None else first.priority
         base = now - priority * self._d.config.priority_step_s
         key = self._d.keys.issue(base)
-        record = evolve(
-            task,
-            state=TaskState.PENDING,
-            updated_at=now,
-            queue_id=first.queue_id,
-            worker_id=None,
-            target_index=0,
-            target_since=now,
-            order_key=key,
-            callback=task.callback,
-            ended_at=None,
-            end_reason=None,
-        )
-        slot = TaskSlot(record, route, 0, self._index.next_seq(), base)
+        queue_id = first.queue_id
+        seq = self._index.next_seq()
+        slot = TaskSlot(task, route, 0, seq, base, TaskState.PENDING, now, queue_id, 0, now, key)
         self._index.tasks[task.id] = slot
         step = self._d.step(now)
-        self._index.add_waiting(slot)
-        step.emit(
-            "task.queued",
-            task_id=task.id,
-            queue_id=first.queue_id,
-            order_key=key,
-            priority=priority,
-            channel=task.channel,
-            workflow_id=task.workflow_id,
-            target_index=0,
-        )
+        data = {
+            "order_key": key,
+            "priority": priority,
+            "channel": task.channel,
+            "workflow_id": task.workflow_id,
+            "target_index": 0,
+        }
+        step.events.append(RoutingEvent("task.queued", now, task.id, None, None, queue_id, data))
         self._d.arm_escalation(slot)
-        self._d.place(slot, step)
+        self._d.place(slot, step)  # offers it, or lists it in its queue
         return step.events
 
     def cancel(self, task_id: str, now: float, *, abandoned: bool = False) -> list[RoutingEvent]:
         """Withdraw a waiting or offered task (`abandoned`: the customer hung up; records the wait)."""  # noqa: E501 - the agreed interface text
         slot = self._task_slot(task_id)
-        state = slot.record.state
+        state = slot.state
         if state not in (TaskState.PENDING, TaskState.RESERVED):
             raise TaskClosed(task_id, state, "canceled (only waiting or offered tasks can be)")
         step = self._d.step(now)
@@ -263,14 +249,13 @@ class RoutingEngine:
             worker = self._d.end_offer(slot, ReservationState.CANCELED, step, reason=reason)
         self._d.keys.release(slot.base, order_key(slot))
         end = TaskState.ABANDONED if abandoned else TaskState.CANCELED
-        slot.record = evolve(
-            slot.record, state=end, updated_at=now, ended_at=now, end_reason=end.value
-        )
+        slot.moved(end, now)
+        slot.ended_at, slot.end_reason = now, end.value
         step.emit(
             f"task.{end.value}",
             task_id=task_id,
-            queue_id=slot.record.queue_id,
-            wait_s=now - slot.record.created_at,
+            queue_id=slot.queue_id,
+            wait_s=now - slot.created_at,
         )
         if worker is not None:
             self._d.serve(worker, step)
@@ -279,13 +264,13 @@ class RoutingEngine:
     def request_callback(self, task_id: str, now: float) -> list[RoutingEvent]:
         """Turn a waiting task into a callback that keeps its place in the queue."""
         slot = self._task_slot(task_id)
-        if slot.record.state not in (TaskState.PENDING, TaskState.RESERVED):
-            raise TaskClosed(task_id, slot.record.state, "turned into a callback")
-        if slot.record.callback:
+        if slot.state not in (TaskState.PENDING, TaskState.RESERVED):
+            raise TaskClosed(task_id, slot.state, "turned into a callback")
+        if slot.callback:
             return []
-        slot.record = evolve(slot.record, callback=True, updated_at=now)
+        slot.callback, slot.updated_at, slot.cached = True, now, None
         step = self._d.step(now)
-        step.emit("task.callback_requested", task_id=task_id, queue_id=slot.record.queue_id)
+        step.emit("task.callback_requested", task_id=task_id, queue_id=slot.queue_id)
         return step.events
 
     def accept(
@@ -298,16 +283,24 @@ class RoutingEngine:
         self._d.close(reservation, ReservationState.ACCEPTED, now)
         self._d.keys.release(slot.base, order_key(slot))
         slot.reservation_id = None
-        queue_id = slot.record.queue_id
+        queue_id = slot.queue_id
         assert queue_id is not None
-        self._index.queues[queue_id].offered.discard(slot.record.id)
-        slot.record = evolve(
-            slot.record, state=TaskState.ASSIGNED, worker_id=reservation.worker_id, updated_at=now
+        self._index.queues[queue_id].offered.discard(slot.id)
+        slot.moved(TaskState.ASSIGNED, now)
+        worker_id = slot.worker_id = reservation.worker_id
+        task_id = slot.id
+        step.events += (
+            RoutingEvent("reservation.accepted", now, task_id, worker_id, reservation_id, queue_id),
+            RoutingEvent(
+                "task.assigned",
+                now,
+                task_id,
+                worker_id,
+                reservation_id,
+                queue_id,
+                {"wait_s": now - slot.created_at},
+            ),
         )
-        ids = {"task_id": slot.record.id, "worker_id": reservation.worker_id, "queue_id": queue_id}
-        step.emit("reservation.accepted", reservation_id=reservation_id, **ids)
-        wait_s = now - slot.record.created_at
-        step.emit("task.assigned", reservation_id=reservation_id, wait_s=wait_s, **ids)
         return step.events
 
     def reject(
@@ -338,14 +331,14 @@ class RoutingEngine:
     ) -> list[RoutingEvent]:
         """The worker finished the task; wrap-up holds the capacity for the queue's `wrapup_s`."""  # noqa: D401 - the agreed interface text
         slot = self._task_slot(task_id)
-        record = slot.record
-        if worker_id is not None and record.worker_id is not None and worker_id != record.worker_id:
-            raise NotYourTask("task", task_id, record.worker_id, worker_id)
-        if record.state != TaskState.ASSIGNED:
-            raise TaskClosed(task_id, record.state, "completed (only assigned tasks can be)")
+        holder = slot.worker_id
+        if worker_id is not None and holder is not None and worker_id != holder:
+            raise NotYourTask("task", task_id, holder, worker_id)
+        if slot.state != TaskState.ASSIGNED:
+            raise TaskClosed(task_id, slot.state, "completed (only assigned tasks can be)")
         step = self._d.step(now)
-        talk_s = now - record.updated_at  # updated_at is when it was assigned
-        line = self._index.queues.get(record.queue_id or "")
+        talk_s = now - slot.updated_at  # updated_at is when it was assigned
+        line = self._index.queues.get(slot.queue_id or "")
         wrapup_s = line.queue.wrapup_s if line is not None else 0.0
         if wrapup_s <= 0:
             self._d.finish(slot, step, talk_s=talk_s, wrapup_s=0.0)
@@ -370,7 +363,8 @@ class RoutingEngine:
 
     def reservation(self, reservation_id: str) -> Reservation | None:
         """The reservation as it is now."""  # noqa: D401 - the agreed interface text
-        return self._d.reservations.get(reservation_id)
+        offer = self._d.reservations.get(reservation_id)
+        return None if offer is None else offer.record
 
     def worker(self, worker_id: str) -> Worker | None:
         """The worker as it is now (activity included)."""  # noqa: D401 - the agreed interface text
@@ -386,8 +380,8 @@ class RoutingEngine:
         """Tasks waiting and offered, the longest wait, workers eligible, free and busy."""
         line = self._line(queue_id)
         tasks, workers = self._index.tasks, self._index.workers
-        in_queue = [tasks[e[2]].record for e in line.waiting_entries()]
-        in_queue += [tasks[t].record for t in line.offered]
+        in_queue = [tasks[e[2]] for e in line.waiting_entries()]
+        in_queue += [tasks[t] for t in line.offered]
         # available: in an available activity and holding nothing; busy: holding a task.
         # Disjoint, so a wallboard can add them up. For a queue whose expression reads task.*,
         # every worker counts as eligible.
@@ -407,10 +401,10 @@ class RoutingEngine:
         slot = self._index.tasks.get(task_id)
         if slot is None:
             return
-        if slot.record.state not in FINISHED:
-            raise TaskClosed(task_id, slot.record.state, "forgotten before it is finished")
+        if slot.state not in FINISHED:
+            raise TaskClosed(task_id, slot.state, "forgotten before it is finished")
         del self._index.tasks[task_id]
-        for reservation_id in self._d.task_reservations.pop(task_id, []):
+        for reservation_id in slot.reservations:
             self._d.reservations.pop(reservation_id, None)
 
     # --- restart -------------------------------------------------------------------------------
@@ -445,7 +439,7 @@ class RoutingEngine:
         if activity not in self._d.config.activities:
             raise UnknownActivity(activity, list(self._d.config.activities))
 
-    def _pending(self, reservation_id: str, now: float, worker_id: str | None) -> Reservation:
+    def _pending(self, reservation_id: str, now: float, worker_id: str | None) -> Offer:
         reservation = self._d.reservations.get(reservation_id)
         if reservation is None:
             raise ReservationNotFound(reservation_id)
@@ -476,9 +470,10 @@ class RoutingEngine:
                 "a task needs a workflow_id or a queue_id to be routed",
                 problems=[ProblemDetail("queue_id", "required without workflow_id")],
             )
-        if task.queue_id not in self._index.queues:
+        line = self._index.queues.get(task.queue_id)
+        if line is None:
             raise UnknownQueue(task.queue_id)
-        return direct_route(task.queue_id)
+        return line.route
 
     def _restored_route(self, task: Task) -> tuple[Route, int]:
         """Return the task's route: its workflow's, if that still leads through its queue."""

@@ -10,7 +10,7 @@ forgotten: re-offer cool-downs, and the talk time of a task that was wrapping up
 
 from __future__ import annotations
 
-from agentfloor.routing.dispatch import FINISHED, Dispatcher, evolve
+from agentfloor.routing.dispatch import FINISHED, Dispatcher, Offer
 from agentfloor.routing.errors import UnknownQueue
 from agentfloor.routing.matching import TaskSlot
 from agentfloor.routing.model import Reservation, ReservationState, Task, TaskState
@@ -32,7 +32,7 @@ def restore_task(
         UnknownQueue: A waiting or offered task names a queue the router does not have.
     """
     index = dispatch.index
-    slot = TaskSlot(task, route, pos, index.next_seq(), 0.0)
+    slot = TaskSlot.restored(task, route, pos, index.next_seq())
     state = task.state
     if state in (TaskState.PENDING, TaskState.RESERVED):
         if task.queue_id not in index.queues:
@@ -40,7 +40,7 @@ def restore_task(
         key = task.order_key
         if key is None:  # persisted before order keys existed: as if queued at creation
             key = task.created_at - task.priority * dispatch.config.priority_step_s
-            slot.record = evolve(task, order_key=key)
+            slot.order_key, slot.cached = key, None
         slot.base = dispatch.keys.restore(key)
     index.tasks[task.id] = slot
     if state in FINISHED:
@@ -62,8 +62,8 @@ def restore_task(
         and reservation.task_id == task.id
         and reservation.state == ReservationState.PENDING
     ):
-        dispatch.reservations[reservation.id] = reservation
-        dispatch.task_reservations.setdefault(task.id, []).append(reservation.id)
+        dispatch.reservations[reservation.id] = Offer.restored(reservation)
+        slot.reservations += (reservation.id,)
         slot.reservation_id = reservation.id
         worker.offers[reservation.id] = None
         index.queues[task.queue_id or ""].offered.add(task.id)
@@ -73,6 +73,6 @@ def restore_task(
         )
         return
     if state == TaskState.RESERVED:
-        slot.record = evolve(slot.record, state=TaskState.PENDING)
+        slot.state, slot.cached = TaskState.PENDING, None
     index.add_waiting(slot)
     dispatch.arm_escalation(slot)

@@ -4,7 +4,9 @@ A binary heap of (due, sequence, kind, ref, aux) entries. Timers are never remov
 they watch changes (an accepted offer, a task that left its queue); instead the engine checks, when
 a timer comes up, that it still applies (`is_live`), which keeps scheduling O(log n) and
 cancelling free. `heapq` is all this needs; the sequence number keeps equal due times in the
-order they were scheduled, so a replay is deterministic.
+order they were scheduled, so a replay is deterministic. The heap holds plain tuples of
+immutable values (the kind as a plain int), which are cheaper to build than named tuples and
+which the cyclic garbage collector stops tracking.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 from enum import IntEnum
-from typing import NamedTuple
+from typing import TypeAlias
 
-__all__ = ["Timer", "TimerKind", "Timers"]
+__all__ = ["TimerEntry", "TimerKind", "Timers"]
 
 
 class TimerKind(IntEnum):
@@ -26,40 +28,34 @@ class TimerKind(IntEnum):
     REOFFER = 3  # ref: task id, aux: worker id whose cool-down for the task ends
 
 
-class Timer(NamedTuple):
-    """One scheduled timer."""
-
-    due: float
-    seq: int
-    kind: TimerKind
-    ref: str
-    aux: str
+# (due, seq, kind, ref, aux): kind is a TimerKind value; ref and aux are as TimerKind says
+TimerEntry: TypeAlias = tuple[float, int, int, str, str]
 
 
 class Timers:
     """A heap of timers with lazy cancellation: dead entries are skipped when they come up."""
 
-    def __init__(self, is_live: Callable[[Timer], bool]) -> None:
-        self._heap: list[Timer] = []
+    def __init__(self, is_live: Callable[[TimerEntry], bool]) -> None:
+        self._heap: list[TimerEntry] = []
         self._seq = 0
         self._is_live = is_live
 
     def __len__(self) -> int:
         return len(self._heap)
 
-    def schedule(self, due: float, kind: TimerKind, ref: str, aux: str = "") -> None:
-        """Add a timer."""
+    def schedule(self, due: float, kind: int, ref: str, aux: str = "") -> None:
+        """Add a timer (`kind`: a `TimerKind`, or its value)."""
         self._seq += 1
-        heapq.heappush(self._heap, Timer(due, self._seq, kind, ref, aux))
+        heapq.heappush(self._heap, (due, self._seq, kind, ref, aux))
 
     def next_due(self) -> float | None:
         """Return when the earliest live timer is due (dropping dead ones on the way), or None."""
         heap = self._heap
         while heap and not self._is_live(heap[0]):
             heapq.heappop(heap)
-        return heap[0].due if heap else None
+        return heap[0][0] if heap else None
 
-    def pop_due(self, now: float) -> Timer | None:
+    def pop_due(self, now: float) -> TimerEntry | None:
         """Remove and return the earliest live timer due by `now`, or None."""
         due = self.next_due()
         if due is None or due > now:

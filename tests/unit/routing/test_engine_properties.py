@@ -3,14 +3,16 @@
 The machine drives one engine with workers coming and going, tasks submitted straight to queues or
 through an escalating workflow, offers accepted, rejected and left to time out, completions with
 wrap-up, cancellations and time passing. It keeps a shadow of what the events said (activities,
-load per worker and channel, rejections) and checks, at every offer, that the worker was eligible,
-available and had room, and after every step that every task is in exactly one place, queues are
+load per worker and channel, rejections, when each worker became idle) and checks, at every
+offer, that the worker was eligible, available and had room and was the first of those in the
+queue's strategy order, and after every step that every task is in exactly one place, queues are
 in order-key order, capacity holds and no waiting task could have gone to a free worker.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import Counter
 from typing import Any
 
@@ -123,6 +125,13 @@ class RouterMachine(RuleBasedStateMachine):
         self.load: Counter[tuple[str, str]] = Counter()  # (worker, channel) -> held, per events
         self.refused: dict[tuple[str, str], float] = {}  # (task, worker) -> last reject/timeout
         self.offers = 0
+        # for the selection order: idle since = max(activity since, end of the last task); ties
+        # go to the worker registered first (a re-added or restarted worker counts anew)
+        self.since: dict[str, float] = {}
+        self.last_end: dict[str, float] = {}
+        self.seq: dict[str, int] = {}
+        self.next_seq = 0
+        self.pinned_since: dict[str, float] = {}  # put_worker sets activity_since from the record
 
     @initialize(
         missed=st.sampled_from([None, "missed"]),
@@ -164,6 +173,7 @@ class RouterMachine(RuleBasedStateMachine):
             if event.type == "worker.activity_changed":
                 assert event.worker_id is not None
                 self.activity[event.worker_id] = event.data["activity"]
+                self.since[event.worker_id] = self.pinned_since.get(event.worker_id, event.at)
                 continue
             if event.task_id is None:
                 continue
@@ -178,6 +188,9 @@ class RouterMachine(RuleBasedStateMachine):
             elif event.type in ("reservation.canceled", "task.completed"):
                 assert event.worker_id is not None
                 self.load[event.worker_id, task.channel] -= 1
+                if event.type == "task.completed" and event.worker_id in self.attributes:
+                    wid = event.worker_id
+                    self.last_end[wid] = max(self.last_end[wid], event.at)
 
     def check_offer(self, event: RoutingEvent, task: Task) -> None:
         wid, qid = event.worker_id, event.queue_id
@@ -189,9 +202,35 @@ class RouterMachine(RuleBasedStateMachine):
         assert self.eligible(wid, task, qid), f"{wid} is not eligible for {task.id} in {qid}"
         refused = self.refused.get((task.id, wid))
         assert refused is None or refused + TIMEOUT_S <= event.at, "re-offered during cool-down"
+        # A worker whose cool-down for the task ends at this very instant may not have been
+        # reconsidered yet (its timer may come after the one that made this offer).
+        free = [w for w in self.attributes if w == wid or self.could_take(w, task, qid, event.at)]
+        best = min(free, key=lambda w: self.selection_key(w, qid))
+        assert wid == best, f"{task.id} in {qid} went to {wid}, not to {best} ({free})"
         self.load[wid, task.channel] += 1
         self.reservations.append(event.reservation_id)
         self.offers += 1
+
+    def could_take(self, wid: str, task: Task, qid: str, at: float) -> bool:
+        """Whether the worker is free and eligible for the task, its cool-down over before `at`."""
+        refused = self.refused.get((task.id, wid))
+        return (
+            DEFAULT_ACTIVITIES[self.activity[wid]]
+            and self.load[wid, task.channel] < CAPACITY[wid].get(task.channel, 0)
+            and (refused is None or refused + TIMEOUT_S < at)
+            and self.eligible(wid, task, qid)
+        )
+
+    def selection_key(self, wid: str, qid: str) -> tuple[float, ...]:
+        """The strategy's order (routing.selection): lower first."""
+        idle = max(self.since[wid], self.last_end[wid])
+        strategy = self.queues[qid].strategy
+        if strategy == SelectionStrategy.LEAST_OCCUPIED:
+            held = sum(n for (w, _), n in self.load.items() if w == wid)
+            return (held, idle, self.seq[wid])
+        if strategy == SelectionStrategy.MOST_SKILLED:
+            return (-self.attributes[wid]["levels"]["b"], idle, self.seq[wid])
+        return (idle, self.seq[wid])
 
     def eligible(self, wid: str, task: Task, qid: str) -> bool:
         worker, view = worker_view(wid, self.attributes[wid]), task_view(task)
@@ -242,8 +281,12 @@ class RouterMachine(RuleBasedStateMachine):
         )
         if wid not in self.attributes:  # new (or back after removal): no change event
             self.activity[wid] = activity
+            self.next_seq += 1
+            self.seq[wid], self.last_end[wid] = self.next_seq, -math.inf
         self.attributes[wid] = attributes
+        self.since[wid] = self.pinned_since[wid] = worker.activity_since
         self.call(self.engine.put_worker(worker, self.now))
+        self.pinned_since.clear()
         self.activity[wid] = activity
 
     @rule(
@@ -405,6 +448,8 @@ class RouterMachine(RuleBasedStateMachine):
             worker = old.worker(wid)
             assert worker is not None
             assert self.engine.put_worker(worker, self.now) == []
+            self.next_seq += 1  # a new router: registered anew, nothing ended yet
+            self.seq[wid], self.last_end[wid] = self.next_seq, -math.inf
         for tid in data.draw(st.permutations(alive)):
             task = old.task(tid)
             assert task is not None
