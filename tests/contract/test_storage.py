@@ -18,6 +18,7 @@ from agentfloor.core.errors import Conflict
 from agentfloor.core.ids import RandomIdFactory
 from agentfloor.crm.identities import IdentityKind
 from agentfloor.crm.model import Customer, Identity, Merge, Note
+from agentfloor.flows.ports import StoredFlowVersion
 from agentfloor.interactions.chat import ChatMessage, Sender
 from agentfloor.interactions.model import (
     Channel,
@@ -609,3 +610,27 @@ def test_chat_message_log(uows: SqlUnitOfWorkFactory, tenants: tuple[str, str]) 
         assert uow.chat.by_client_id(chat.id, "c-1") is None
     with uows(a) as uow:
         assert uow.chat.last_seq(chat.id) == 3  # the clashing appends left nothing behind
+
+
+def test_flow_versions_are_kept_per_tenant(
+    uows: SqlUnitOfWorkFactory, tenants: tuple[str, str]
+) -> None:
+    a, b = tenants
+    made = [
+        StoredFlowVersion(new_id("flv"), a, fid, name, v, f"name: {name} v{v}", CLOCK.now())
+        for fid, name, v in (("flw_1", "Front", 1), ("flw_1", "Front", 2), ("flw_2", "Back", 1))
+    ]
+    with uows(a) as uow:
+        for version in made:
+            uow.flows.add(version)
+        uow.commit()
+    with uows(a) as uow:
+        assert uow.flows.get("flw_1") == made[1] and uow.flows.get("flw_1", 1) == made[0]
+        assert uow.flows.by_name("Front") == made[1] and uow.flows.by_name("Nope") is None
+        assert uow.flows.versions("flw_1") == made[:2]
+        assert uow.flows.latest_of_each() == [made[2], made[1]]  # by name
+    with pytest.raises(Conflict), uows(a) as uow:
+        uow.flows.add(dataclasses.replace(made[0], id=new_id("flv")))
+        uow.commit()
+    with uows(b) as uow:
+        assert uow.flows.get("flw_1") is None and uow.flows.latest_of_each() == []

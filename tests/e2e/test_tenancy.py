@@ -72,6 +72,11 @@ def tenant_b_objects(live: LiveServer) -> dict[str, str]:
         b.post(f"/v1/workers/{worker['id']}/activity", json={"activity": "available"})
         task = b.post("/v1/tasks", json={"channel": "chat", "workflow_id": workflow["id"]}).json()
         reservations = b.get(f"/v1/tasks/{task['id']}/reservations").json()
+        flow = b.post(
+            "/v1/flows",
+            content="name: B flow\nstart: e\nblocks:\n  e: {type: end}\n",
+            headers={"content-type": "application/yaml"},
+        ).json()
     return {
         "customer_id": cust["id"],
         "identity_id": cust["identities"][0]["id"],
@@ -85,6 +90,8 @@ def tenant_b_objects(live: LiveServer) -> dict[str, str]:
         "workflow_id": workflow["id"],
         "task_id": task["id"],
         "reservation_id": reservations[0]["id"],
+        "flow_id": flow["flow_id"],
+        "version": "1",
     }
 
 

@@ -21,6 +21,7 @@ from agentfloor.api.routes import (
     chat,
     customers,
     events,
+    flows,
     interactions,
     notes,
     routing,
@@ -65,7 +66,7 @@ def create_app(container: Container) -> FastAPI:
     app.state.chat = ChatService(container.ctx)
     install_error_handlers(app)
     customers.add_import_route(app.router, settings.max_upload_bytes)
-    for module in (customers, interactions, notes, catalog, routing, admin, events, chat):
+    for module in (customers, interactions, notes, catalog, routing, flows, admin, events, chat):
         app.include_router(module.router)
     # The chat widget and its demo page; a data path, not an import of the `web` layer above.
     static = Path(str(resources.files("agentfloor") / "web" / "static"))

@@ -12,6 +12,7 @@ from typing import Protocol, Self
 
 from agentfloor.access.ports import ApiKeyRepository, AuditLog, TenantRepository
 from agentfloor.crm.ports import CustomerRepository, MergeRepository, NoteRepository
+from agentfloor.flows.ports import FlowVersionStore
 from agentfloor.interactions.chat import ChatMessageLog
 from agentfloor.interactions.ports import (
     DispositionRepository,
@@ -51,6 +52,7 @@ class UnitOfWork(Protocol):
     workflows: WorkflowRepository
     routing_config: RoutingConfigRepository
     routing_events: RoutingEventLog
+    flows: FlowVersionStore
     chat: ChatMessageLog
 
     def __enter__(self) -> Self:

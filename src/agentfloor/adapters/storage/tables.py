@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -23,6 +33,7 @@ __all__ = [
     "ChatMessageRow",
     "CustomerRow",
     "DispositionRow",
+    "FlowVersionRow",
     "IdentityRow",
     "InteractionEventRow",
     "InteractionRow",
@@ -415,4 +426,24 @@ class ChatMessageRow(Base):
     __table_args__ = (
         UniqueConstraint("interaction_id", "seq"),
         UniqueConstraint("interaction_id", "client_id"),
+    )
+
+
+class FlowVersionRow(Base):
+    """One published version of a contact flow: the document as uploaded."""
+
+    __tablename__ = "flow_versions"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    flow_id: Mapped[str] = mapped_column(Id)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[float]
+    author_key_id: Mapped[str | None] = mapped_column(Id)
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "flow_id", "version"),
+        Index(None, "tenant_id", "name"),
     )

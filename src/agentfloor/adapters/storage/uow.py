@@ -28,6 +28,7 @@ from agentfloor.adapters.storage.crm_repos import (
     SqlMergeRepository,
     SqlNoteRepository,
 )
+from agentfloor.adapters.storage.flow_repos import SqlFlowVersionStore
 from agentfloor.adapters.storage.interaction_repos import (
     SqlDispositionRepository,
     SqlInteractionEventLog,
@@ -46,6 +47,7 @@ from agentfloor.adapters.storage.routing_state_repos import (
 )
 from agentfloor.core.errors import AgentfloorError, Unavailable
 from agentfloor.crm.ports import CustomerRepository, MergeRepository, NoteRepository
+from agentfloor.flows.ports import FlowVersionStore
 from agentfloor.interactions.chat import ChatMessageLog
 from agentfloor.interactions.ports import (
     DispositionRepository,
@@ -95,6 +97,7 @@ class SqlUnitOfWork:
     workflows: WorkflowRepository
     routing_config: RoutingConfigRepository
     routing_events: RoutingEventLog
+    flows: FlowVersionStore
     chat: ChatMessageLog
 
     def __init__(self, sessions: sessionmaker[Session], tenant_id: str | None) -> None:
@@ -129,6 +132,7 @@ class SqlUnitOfWork:
         self.workflows = SqlWorkflowRepository(session, tid)
         self.routing_config = SqlRoutingConfigRepository(session, tid)
         self.routing_events = SqlRoutingEventLog(session, tid)
+        self.flows = SqlFlowVersionStore(session, tid)
         self.chat = SqlChatMessageLog(session, tid)
         return self
 
