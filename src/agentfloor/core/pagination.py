@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-__all__ = ["Page"]
+__all__ = ["Page", "all_items"]
 
 T = TypeVar("T")
 
@@ -16,3 +17,15 @@ class Page(Generic[T]):
 
     items: list[T]
     next_after: str | None
+
+
+def all_items(fetch: Callable[[str | None], Page[T]]) -> list[T]:
+    """Return the items of every page, calling `fetch(after)` until the last page."""
+    items: list[T] = []
+    after: str | None = None
+    while True:
+        page = fetch(after)
+        items.extend(page.items)
+        if page.next_after is None:
+            return items
+        after = page.next_after

@@ -7,9 +7,11 @@ moves to the next; with no filter matching, the default target takes it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["Filter", "Target", "Workflow"]
+__all__ = ["Filter", "Target", "Workflow", "target_from_dict", "target_to_dict"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,3 +49,18 @@ class Workflow:
     updated_at: float
     default_target: Target | None = None
     description: str = ""
+
+
+def target_to_dict(target: Target) -> dict[str, Any]:
+    """Return a target as a JSON-ready dict (storage and API share this shape)."""
+    return dataclasses.asdict(target)
+
+
+def target_from_dict(data: dict[str, Any]) -> Target:
+    """Return the target a JSON-ready dict describes (missing optional fields take defaults)."""
+    return Target(
+        queue_id=str(data["queue_id"]),
+        worker_expression=str(data.get("worker_expression") or ""),
+        priority=data.get("priority"),
+        timeout_s=data.get("timeout_s"),
+    )

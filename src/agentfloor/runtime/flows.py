@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from agentfloor.access.model import Principal
 from agentfloor.core.errors import NotFound
+from agentfloor.core.pagination import all_items
 from agentfloor.flows.model import Flow
 from agentfloor.flows.ports import StoredFlowVersion
 from agentfloor.flows.validation import load_document, parse_flow, validate_flow
@@ -19,15 +20,8 @@ __all__ = ["get_flow", "list_flows", "publish_flow", "versions_of"]
 
 
 def _tenant_names(uow: UnitOfWork) -> tuple[list[str], list[str]]:
-    queues: list[str] = []
-    after: str | None = None
-    while True:
-        page = uow.queues.page(after=after, limit=500)
-        queues += [q.id for q in page.items]
-        if page.next_after is None:
-            break
-        after = page.next_after
-    return queues, [w.id for w in uow.workflows.all()]
+    queues = all_items(lambda after: uow.queues.page(after=after, limit=500))
+    return [q.id for q in queues], [w.id for w in uow.workflows.all()]
 
 
 def publish_flow(ctx: ServiceContext, actor: Principal, source: str) -> Flow:

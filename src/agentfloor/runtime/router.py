@@ -20,6 +20,7 @@ from typing import Any
 
 from agentfloor.core.errors import InvalidInput, NotFound, ProblemDetail
 from agentfloor.core.events import Event
+from agentfloor.core.pagination import all_items
 from agentfloor.interactions.model import InteractionEvent, transition
 from agentfloor.interactions.states import TRANSITIONS, InteractionState
 from agentfloor.routing.engine import RoutingEngine
@@ -104,11 +105,11 @@ class RouterService:
         with self.ctx.uow(tenant_id) as uow:
             config = uow.routing_config.get() or RoutingConfig()
             engine = RoutingEngine(tenant_id, self.ctx.ids, config)
-            for queue in _all_pages(lambda after: uow.queues.page(after=after, limit=500)):
+            for queue in all_items(lambda after: uow.queues.page(after=after, limit=500)):
                 engine.put_queue(queue, now)
             for workflow in uow.workflows.all():
                 engine.put_workflow(workflow)
-            workers = list(_all_pages(lambda after: uow.workers.page(after=after, limit=500)))
+            workers = all_items(lambda after: uow.workers.page(after=after, limit=500))
             for worker in workers:
                 engine.put_worker(worker, now)
             pending = {r.task_id: r for r in uow.reservations.pending()}
@@ -353,15 +354,6 @@ class RouterService:
         with tenant.lock:
             tenant.engine.remove_workflow(workflow_id)
 
-    def check_workflow(self, tenant_id: str, workflow: Workflow) -> None:
-        """Raise the engine's validation error for a workflow without installing it."""
-        probe = RoutingEngine(tenant_id, self.ctx.ids, self.config(tenant_id))
-        now = self.ctx.clock.now()
-        with self.ctx.uow(tenant_id) as uow:
-            for queue in _all_pages(lambda after: uow.queues.page(after=after, limit=500)):
-                probe.put_queue(queue, now)
-        probe.put_workflow(workflow)
-
     # --- timers and reads -------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
@@ -407,17 +399,6 @@ class RouterService:
     def lock(self, tenant_id: str) -> threading.RLock:
         """Return the tenant's lock, to read a consistent picture of its engine."""
         return self._tenant(tenant_id).lock
-
-
-def _all_pages(fetch: Callable[[str | None], Any]) -> list[Any]:
-    items: list[Any] = []
-    after: str | None = None
-    while True:
-        page = fetch(after)
-        items.extend(page.items)
-        if page.next_after is None:
-            return items
-        after = page.next_after
 
 
 def _with_waits(event: RoutingEvent, engine: RoutingEngine) -> RoutingEvent:

@@ -7,8 +7,10 @@ from typing import Any
 
 from agentfloor.access.model import Principal
 from agentfloor.core.errors import Conflict, InvalidInput, NotFound, ProblemDetail
+from agentfloor.core.pagination import all_items
 from agentfloor.routing.expressions import parse_expression
-from agentfloor.routing.workflow import Filter, Target, Workflow
+from agentfloor.routing.routes import compile_workflow
+from agentfloor.routing.workflow import Filter, Target, Workflow, target_from_dict
 from agentfloor.runtime.context import Changes, ServiceContext, snapshot
 from agentfloor.runtime.router import RouterService
 
@@ -21,50 +23,35 @@ __all__ = [
 ]
 
 
-def _targets(raw: list[dict[str, Any]], loc: str) -> tuple[Target, ...]:
-    return tuple(_target(t, f"{loc}[{i}]") for i, t in enumerate(raw))
-
-
-def _target(raw: dict[str, Any], loc: str) -> Target:
-    return Target(
-        queue_id=raw["queue_id"],
-        worker_expression=raw.get("worker_expression") or "",
-        priority=raw.get("priority"),
-        timeout_s=raw.get("timeout_s"),
-    )
-
-
 def _build(
-    ctx: ServiceContext, tenant_id: str, body: dict[str, Any], *, now: float
-) -> tuple[tuple[Filter, ...], Target | None]:
-    """Turn a request body into filters and a default target, listing every problem at once."""
+    ctx: ServiceContext, tenant_id: str, body: dict[str, Any]
+) -> tuple[tuple[Filter, ...], Target | None, frozenset[str]]:
+    """Turn a request body into filters and a default target, listing every problem at once.
+
+    Also returns the tenant's queue ids, read once, for the engine's own checks.
+    """
+    with ctx.uow(tenant_id) as uow:
+        queues = frozenset(
+            q.id for q in all_items(lambda after: uow.queues.page(after=after, limit=500))
+        )
     problems: list[ProblemDetail] = []
-    queue_ids: set[str] = set()
+
+    def check_target(raw: dict[str, Any], loc: str) -> Target:
+        problems.extend(
+            _expression_problems(raw.get("worker_expression") or "", f"{loc}.worker_expression")
+        )
+        if raw["queue_id"] not in queues:
+            problems.append(ProblemDetail(f"{loc}.queue_id", "no such queue"))
+        return target_from_dict(raw)
+
     filters: list[Filter] = []
     for i, f in enumerate(body.get("filters") or []):
         loc = f"filters[{i}]"
         problems += _expression_problems(f["expression"], f"{loc}.expression")
-        for j, t in enumerate(f["targets"]):
-            problems += _expression_problems(
-                t.get("worker_expression") or "", f"{loc}.targets[{j}].worker_expression"
-            )
-            queue_ids.add(t["queue_id"])
-        filters.append(Filter(f["name"], f["expression"], _targets(f["targets"], loc)))
-    default = body.get("default_target")
-    if default is not None:
-        problems += _expression_problems(
-            default.get("worker_expression") or "", "default_target.worker_expression"
-        )
-        queue_ids.add(default["queue_id"])
-    with ctx.uow(tenant_id) as uow:
-        for i, f in enumerate(body.get("filters") or []):
-            for j, t in enumerate(f["targets"]):
-                if uow.queues.get(t["queue_id"]) is None:
-                    problems.append(
-                        ProblemDetail(f"filters[{i}].targets[{j}].queue_id", "no such queue")
-                    )
-        if default is not None and uow.queues.get(default["queue_id"]) is None:
-            problems.append(ProblemDetail("default_target.queue_id", "no such queue"))
+        targets = tuple(check_target(t, f"{loc}.targets[{j}]") for j, t in enumerate(f["targets"]))
+        filters.append(Filter(f["name"], f["expression"], targets))
+    raw_default = body.get("default_target")
+    default = check_target(raw_default, "default_target") if raw_default is not None else None
     if not filters and default is None:
         problems.append(
             ProblemDetail("filters", "a workflow needs at least one filter or a default target")
@@ -74,7 +61,7 @@ def _build(
             "the workflow is not valid: " + "; ".join(f"{p.loc}: {p.message}" for p in problems),
             problems=problems,
         )
-    return tuple(filters), _target(default, "default_target") if default else None
+    return tuple(filters), default, queues
 
 
 def _expression_problems(text: str, loc: str) -> list[ProblemDetail]:
@@ -90,7 +77,7 @@ def create_workflow(
 ) -> Workflow:
     """Validate and store a workflow, then install it in the live router."""
     now = ctx.clock.now()
-    filters, default = _build(ctx, actor.tenant_id, body, now=now)
+    filters, default, queues = _build(ctx, actor.tenant_id, body)
     workflow = Workflow(
         id=ctx.ids.new("wfl"),
         tenant_id=actor.tenant_id,
@@ -101,7 +88,7 @@ def create_workflow(
         default_target=default,
         description=body.get("description") or "",
     )
-    router.check_workflow(actor.tenant_id, workflow)
+    compile_workflow(workflow, queues)  # the engine's own rules, e.g. no worker.* in filters
     with ctx.uow(actor.tenant_id) as uow:
         if any(w.name == workflow.name for w in uow.workflows.all()):
             raise Conflict(
@@ -126,7 +113,7 @@ def update_workflow(
     """Replace a workflow's rules; tasks already routed keep the targets they were given."""
     before = get_workflow(ctx, actor, workflow_id)
     now = ctx.clock.now()
-    filters, default = _build(ctx, actor.tenant_id, body, now=now)
+    filters, default, queues = _build(ctx, actor.tenant_id, body)
     after = dataclasses.replace(
         before,
         name=body["name"].strip(),
@@ -135,7 +122,7 @@ def update_workflow(
         default_target=default,
         updated_at=now,
     )
-    router.check_workflow(actor.tenant_id, after)
+    compile_workflow(after, queues)
     with ctx.uow(actor.tenant_id) as uow:
         if any(w.name == after.name and w.id != workflow_id for w in uow.workflows.all()):
             raise Conflict(f"a workflow named {after.name!r} already exists")

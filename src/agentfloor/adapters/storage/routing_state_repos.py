@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -15,15 +14,13 @@ from agentfloor.adapters.storage.tables import (
     WorkflowRow,
 )
 from agentfloor.routing.model import Reservation, ReservationState, RoutingConfig, RoutingEvent
-from agentfloor.routing.workflow import Filter, Target, Workflow
+from agentfloor.routing.workflow import Filter, Workflow, target_from_dict, target_to_dict
 
 __all__ = [
     "SqlReservationRepository",
     "SqlRoutingConfigRepository",
     "SqlRoutingEventLog",
     "SqlWorkflowRepository",
-    "target_from_json",
-    "target_to_json",
 ]
 
 
@@ -97,21 +94,6 @@ class SqlReservationRepository(TenantScoped):
         return [_reservation(r) for r in rows]
 
 
-def target_to_json(target: Target) -> dict[str, Any]:
-    """Return a workflow target as a JSON object."""
-    return dataclasses.asdict(target)
-
-
-def target_from_json(data: dict[str, Any]) -> Target:
-    """Return a workflow target read from its JSON object."""
-    return Target(
-        queue_id=str(data["queue_id"]),
-        worker_expression=str(data.get("worker_expression") or ""),
-        priority=data.get("priority"),
-        timeout_s=data.get("timeout_s"),
-    )
-
-
 def _workflow(row: WorkflowRow) -> Workflow:
     return Workflow(
         id=row.id,
@@ -121,13 +103,13 @@ def _workflow(row: WorkflowRow) -> Workflow:
             Filter(
                 name=str(f["name"]),
                 expression=str(f["expression"]),
-                targets=tuple(target_from_json(t) for t in f["targets"]),
+                targets=tuple(target_from_dict(t) for t in f["targets"]),
             )
             for f in row.filters
         ),
         created_at=row.created_at,
         updated_at=row.updated_at,
-        default_target=target_from_json(row.default_target) if row.default_target else None,
+        default_target=target_from_dict(row.default_target) if row.default_target else None,
         description=row.description,
     )
 
@@ -140,11 +122,11 @@ def _workflow_values(w: Workflow) -> dict[str, Any]:
             {
                 "name": f.name,
                 "expression": f.expression,
-                "targets": [target_to_json(t) for t in f.targets],
+                "targets": [target_to_dict(t) for t in f.targets],
             }
             for f in w.filters
         ],
-        "default_target": target_to_json(w.default_target) if w.default_target else None,
+        "default_target": target_to_dict(w.default_target) if w.default_target else None,
         "updated_at": w.updated_at,
     }
 
