@@ -37,6 +37,7 @@ from agentfloor.cli.demo_data import (
 from agentfloor.core.clock import VirtualClock
 from agentfloor.core.errors import NotFound
 from agentfloor.core.ids import UlidFactory
+from agentfloor.core.pagination import all_items
 from agentfloor.interactions.states import InteractionState
 from agentfloor.runtime import access, catalog, customers, interactions, notes, workflows
 from agentfloor.runtime.context import ServiceContext
@@ -131,7 +132,8 @@ def _setup(ctx: ServiceContext, actor: Principal) -> tuple[dict[str, str], dict[
     with ctx.uow(actor.tenant_id) as uow:
         queues = {name: uow.queues.get_by_name(name) for name, _, _ in QUEUES}
         codes = {code for code, _ in DISPOSITIONS if uow.dispositions.get_by_code(code)}
-        existing = {w.name: w.id for w in uow.workers.page(limit=500).items}
+        workers = all_items(lambda after: uow.workers.page(after=after, limit=500))
+        existing = {w.name: w.id for w in workers}
     queue_ids = {name: q.id for name, q in queues.items() if q is not None}
     for name, expression, description in QUEUES:
         if name not in queue_ids:

@@ -29,7 +29,7 @@ from agentfloor.api.routing_schemas import (
     WorkflowIn,
     WorkflowOut,
 )
-from agentfloor.core.errors import InvalidInput, NotFound, ProblemDetail
+from agentfloor.core.errors import InvalidInput, ProblemDetail
 from agentfloor.interactions.states import InteractionState
 from agentfloor.routing.errors import NotYourTask, UnknownActivity
 from agentfloor.routing.model import RoutingConfig, Task, TaskState
@@ -364,11 +364,8 @@ def queue_stats(
 
 
 @router.get("/queues/{queue_id}/waiting", response_model=list[TaskOut], tags=["queues"], **allow())
-def waiting(queue_id: str, ctx: Ctx, who: Who, rt: Router) -> list[TaskOut]:
-    """Tasks waiting in the queue, in the order they will be offered."""
-    with ctx.uow(who.tenant_id) as uow:
-        if uow.queues.get(queue_id) is None:
-            raise NotFound("queue", queue_id)
+def waiting(queue_id: str, who: Who, rt: Router) -> list[TaskOut]:
+    """Tasks waiting in the queue, in the order they will be offered (404: no such queue)."""
     with rt.lock(who.tenant_id):
         tasks = rt.engine(who.tenant_id).waiting(queue_id)
     return [TaskOut.model_validate(t) for t in tasks]
