@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
 from agentfloor.adapters.bus import InMemoryEventBus
+from agentfloor.adapters.http import HttpWebhookCaller
 from agentfloor.adapters.llm import OpenAICompatibleClient
+from agentfloor.adapters.nlu import VaderSentiment
 from agentfloor.adapters.storage import SqlUnitOfWorkFactory, create_engine_for, upgrade_to_head
 from agentfloor.agents.llm import LlmClient
+from agentfloor.agents.nlu import TextEncoder
 from agentfloor.core.clock import SystemClock
 from agentfloor.core.ids import UlidFactory
+from agentfloor.runtime.assistant import Assistant
+from agentfloor.runtime.chat import ChatService
 from agentfloor.runtime.context import ServiceContext
+from agentfloor.runtime.nlu import NluService
 from agentfloor.runtime.router import RouterService
 from agentfloor.settings import Settings
 
@@ -27,10 +34,15 @@ class Container:
     engine: Engine
     ctx: ServiceContext
     router: RouterService
+    chat: ChatService
+    nlu: NluService
+    assistant: Assistant
+    webhooks: HttpWebhookCaller
     llm: LlmClient | None = None
 
     def close(self) -> None:
-        """Dispose of the connection pool."""
+        """Dispose of the connection pool and the webhook client."""
+        self.webhooks.close()
         self.engine.dispose()
 
 
@@ -55,4 +67,35 @@ def build(settings: Settings | None = None, *, upgrade: bool = True) -> Containe
             api_key=settings.llm_api_key,
             timeout_s=settings.llm_timeout_s,
         )
-    return Container(settings=settings, engine=engine, ctx=ctx, router=RouterService(ctx), llm=llm)
+    router = RouterService(ctx)
+    chat = ChatService(ctx)
+    nlu = NluService(ctx, encoder=_encoder_factory(settings), sentiment=VaderSentiment())
+    webhooks = HttpWebhookCaller()
+    assistant = Assistant(
+        ctx, router=router, nlu=nlu, webhooks=webhooks, post=chat.post_ai_message, llm=llm
+    )
+    chat.add_responder(assistant)
+    return Container(
+        settings=settings,
+        engine=engine,
+        ctx=ctx,
+        router=router,
+        chat=chat,
+        nlu=nlu,
+        assistant=assistant,
+        webhooks=webhooks,
+        llm=llm,
+    )
+
+
+def _encoder_factory(settings: Settings) -> Callable[[], TextEncoder] | None:
+    """Return what builds the sentence encoder on first need (loading takes seconds)."""
+    if settings.nlu_encoder == "none":
+        return None
+
+    def load() -> TextEncoder:
+        from agentfloor.adapters.nlu import MiniLmEncoder  # imports torch: only when needed
+
+        return MiniLmEncoder()
+
+    return load

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,11 @@ class Settings(BaseSettings):
     )
     llm_model: str = Field("gpt-4o-mini", description="Model name sent to the LLM server.")
     llm_api_key: str | None = Field(None, description="Bearer key for the LLM server.")
+    nlu_encoder: Literal["minilm", "none"] = Field(
+        "minilm",
+        description="Sentence encoder for intent models: minilm (weights inside the installed "
+        "package; most accurate) or none (TF-IDF only; lighter, a little less accurate).",
+    )
     llm_timeout_s: float = Field(20.0, gt=0, le=300, description="LLM request timeout.")
 
     def resolved_database_url(self) -> str:

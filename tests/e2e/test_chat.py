@@ -123,6 +123,15 @@ def transcript(live: LiveServer, interaction_id: str) -> list[tuple[int, str, st
         return [(m["seq"], m["sender"], m["text"]) for m in r.json()]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def quiet_assistant(live: LiveServer) -> None:
+    """These tests are about the channel itself: the AI agent stays out of the conversations."""
+    for tenant in ("a", "b"):
+        with live.client(tenant) as c:
+            r = c.put("/v1/assistant", json={"enabled": False})
+            assert r.status_code == 200, r.text
+
+
 @pytest.fixture(scope="module")
 def desk(live: LiveServer) -> dict[str, Any]:
     """Tenant a: a worker with an agent key bound to it."""

@@ -77,6 +77,7 @@ def tenant_b_objects(live: LiveServer) -> dict[str, str]:
             content="name: B flow\nstart: e\nblocks:\n  e: {type: end}\n",
             headers={"content-type": "application/yaml"},
         ).json()
+        order = b.post("/v1/orders", json={"id": "BORD-1234", "status": "shipped"}).json()
     return {
         "customer_id": cust["id"],
         "identity_id": cust["identities"][0]["id"],
@@ -92,6 +93,7 @@ def tenant_b_objects(live: LiveServer) -> dict[str, str]:
         "reservation_id": reservations[0]["id"],
         "flow_id": flow["flow_id"],
         "version": "1",
+        "order_id": order["id"],
     }
 
 

@@ -37,3 +37,18 @@ def test_upgrade_twice_is_a_no_op_and_downgrade_empties(empty_engine: Engine) ->
     command.downgrade(alembic_config(empty_engine), "base")
     assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
     assert current_revision(empty_engine) is None
+
+
+ASSISTANT_TABLES = {"intent_models", "assistant_settings", "ai_sessions", "appointments", "orders"}
+
+
+def test_assistant_migration_downgrades_to_the_flow_schema_and_back(empty_engine: Engine) -> None:
+    upgrade_to_head(empty_engine)
+    assert set(inspect(empty_engine).get_table_names()) >= ASSISTANT_TABLES
+    command.downgrade(alembic_config(empty_engine), "0004")
+    assert current_revision(empty_engine) == "0004"
+    left = set(inspect(empty_engine).get_table_names())
+    assert not left & ASSISTANT_TABLES and "flow_versions" in left
+    upgrade_to_head(empty_engine)
+    indexes = {i["name"]: i for i in inspect(empty_engine).get_indexes("appointments")}
+    assert indexes["uq_appointments_booked_slot"]["unique"]

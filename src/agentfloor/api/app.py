@@ -17,6 +17,7 @@ from agentfloor.api.errors import install_error_handlers
 from agentfloor.api.limits import ProblemFor413
 from agentfloor.api.routes import (
     admin,
+    assistant,
     catalog,
     chat,
     customers,
@@ -27,7 +28,6 @@ from agentfloor.api.routes import (
     routing,
 )
 from agentfloor.bootstrap import Container
-from agentfloor.runtime.chat import ChatService
 from agentfloor.runtime.router_timers import RouterTimers
 
 __all__ = ["create_app"]
@@ -63,10 +63,21 @@ def create_app(container: Container) -> FastAPI:
         max_body_size=settings.max_body_bytes,
     )
     app.state.container = container
-    app.state.chat = ChatService(container.ctx)
+    app.state.chat = container.chat
     install_error_handlers(app)
     customers.add_import_route(app.router, settings.max_upload_bytes)
-    for module in (customers, interactions, notes, catalog, routing, flows, admin, events, chat):
+    for module in (
+        customers,
+        interactions,
+        notes,
+        catalog,
+        routing,
+        flows,
+        assistant,
+        admin,
+        events,
+        chat,
+    ):
         app.include_router(module.router)
     # The chat widget and its demo page; a data path, not an import of the `web` layer above.
     static = Path(str(resources.files("agentfloor") / "web" / "static"))

@@ -11,6 +11,13 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from agentfloor.access.ports import ApiKeyRepository, AuditLog, TenantRepository
+from agentfloor.agents.ports import (
+    AiSessionStore,
+    AppointmentStore,
+    AssistantSettingsStore,
+    IntentModelStore,
+    OrderStore,
+)
 from agentfloor.crm.ports import CustomerRepository, MergeRepository, NoteRepository
 from agentfloor.flows.ports import FlowVersionStore
 from agentfloor.interactions.chat import ChatMessageLog
@@ -54,6 +61,11 @@ class UnitOfWork(Protocol):
     routing_events: RoutingEventLog
     flows: FlowVersionStore
     chat: ChatMessageLog
+    intent_models: IntentModelStore
+    assistant: AssistantSettingsStore
+    ai_sessions: AiSessionStore
+    appointments: AppointmentStore
+    orders: OrderStore
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

@@ -18,16 +18,21 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "AiSessionRow",
     "ApiKeyRow",
+    "AppointmentRow",
+    "AssistantSettingsRow",
     "AuditRow",
     "Base",
     "ChatMessageRow",
@@ -35,10 +40,12 @@ __all__ = [
     "DispositionRow",
     "FlowVersionRow",
     "IdentityRow",
+    "IntentModelRow",
     "InteractionEventRow",
     "InteractionRow",
     "MergeRow",
     "NoteRow",
+    "OrderRow",
     "QueueRow",
     "ReservationRow",
     "RoutingConfigRow",
@@ -447,3 +454,88 @@ class FlowVersionRow(Base):
         UniqueConstraint("tenant_id", "flow_id", "version"),
         Index(None, "tenant_id", "name"),
     )
+
+
+class IntentModelRow(Base):
+    """A tenant's trained intent model (one per tenant): the saved model and what it knows."""
+
+    __tablename__ = "intent_models"
+
+    tenant_id: Mapped[str] = mapped_column(Id, ForeignKey("tenants.id"), primary_key=True)
+    trained_at: Mapped[float]
+    intents: Mapped[list[str]]
+    examples: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(20))
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AssistantSettingsRow(Base):
+    """A tenant's AI assistant settings document (one row per tenant that changed the defaults)."""
+
+    __tablename__ = "assistant_settings"
+
+    tenant_id: Mapped[str] = mapped_column(Id, ForeignKey("tenants.id"), primary_key=True)
+    doc: Mapped[dict[str, Any]]
+    updated_at: Mapped[float]
+
+
+class AiSessionRow(Base):
+    """The AI dialogue state of one interaction, replaced on every turn."""
+
+    __tablename__ = "ai_sessions"
+
+    tenant_id: Mapped[str] = mapped_column(Id, ForeignKey("tenants.id"), primary_key=True)
+    interaction_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    doc: Mapped[dict[str, Any]]
+    updated_at: Mapped[float]
+
+
+class AppointmentRow(Base):
+    """A booked (or cancelled) time on one resource."""
+
+    __tablename__ = "appointments"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    resource: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[float]
+    ends_at: Mapped[float]
+    state: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[str | None] = mapped_column(Id)
+    interaction_id: Mapped[str | None] = mapped_column(Id)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[float]
+    updated_at: Mapped[float]
+
+    __table_args__ = (
+        # One booked appointment per resource and start; cancelled ones free the slot. A partial
+        # index, which SQLite and PostgreSQL both have, so the database settles a race of two
+        # bookings for one slot.
+        Index(
+            "uq_appointments_booked_slot",
+            "tenant_id",
+            "resource",
+            "starts_at",
+            unique=True,
+            sqlite_where=text("state = 'booked'"),
+            postgresql_where=text("state = 'booked'"),
+        ),
+        Index(None, "tenant_id", "state", "starts_at"),
+        Index(None, "tenant_id", "customer_id"),
+    )
+
+
+class OrderRow(Base):
+    """An order as the tenant's shop reported it, keyed by its upper-case number."""
+
+    __tablename__ = "orders"
+
+    tenant_id: Mapped[str] = mapped_column(Id, ForeignKey("tenants.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str | None] = mapped_column(Id)
+    status: Mapped[str] = mapped_column(String(200))
+    delivery_date: Mapped[str | None] = mapped_column(String(40))
+    total: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[float]
+
+    __table_args__ = (Index(None, "tenant_id", "customer_id"),)

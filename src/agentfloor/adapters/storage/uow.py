@@ -21,6 +21,13 @@ from agentfloor.adapters.storage.access_repos import (
     SqlAuditLog,
     SqlTenantRepository,
 )
+from agentfloor.adapters.storage.assistant_repos import (
+    SqlAiSessionStore,
+    SqlAppointmentStore,
+    SqlAssistantSettingsStore,
+    SqlIntentModelStore,
+    SqlOrderStore,
+)
 from agentfloor.adapters.storage.base import conflict_from
 from agentfloor.adapters.storage.chat_repos import SqlChatMessageLog
 from agentfloor.adapters.storage.crm_repos import (
@@ -44,6 +51,13 @@ from agentfloor.adapters.storage.routing_state_repos import (
     SqlRoutingConfigRepository,
     SqlRoutingEventLog,
     SqlWorkflowRepository,
+)
+from agentfloor.agents.ports import (
+    AiSessionStore,
+    AppointmentStore,
+    AssistantSettingsStore,
+    IntentModelStore,
+    OrderStore,
 )
 from agentfloor.core.errors import AgentfloorError, Unavailable
 from agentfloor.crm.ports import CustomerRepository, MergeRepository, NoteRepository
@@ -99,6 +113,11 @@ class SqlUnitOfWork:
     routing_events: RoutingEventLog
     flows: FlowVersionStore
     chat: ChatMessageLog
+    intent_models: IntentModelStore
+    assistant: AssistantSettingsStore
+    ai_sessions: AiSessionStore
+    appointments: AppointmentStore
+    orders: OrderStore
 
     def __init__(self, sessions: sessionmaker[Session], tenant_id: str | None) -> None:
         self._sessions = sessions
@@ -134,6 +153,11 @@ class SqlUnitOfWork:
         self.routing_events = SqlRoutingEventLog(session, tid)
         self.flows = SqlFlowVersionStore(session, tid)
         self.chat = SqlChatMessageLog(session, tid)
+        self.intent_models = SqlIntentModelStore(session, tid)
+        self.assistant = SqlAssistantSettingsStore(session, tid)
+        self.ai_sessions = SqlAiSessionStore(session, tid)
+        self.appointments = SqlAppointmentStore(session, tid)
+        self.orders = SqlOrderStore(session, tid)
         return self
 
     def __exit__(

@@ -27,7 +27,7 @@ from agentfloor.crm.identities import normalize_email, normalize_phone
 
 __all__ = ["DEFAULT_ENUM_THRESHOLD", "DEFAULT_ORDER_ID_PATTERN", "extract_entities"]
 
-DEFAULT_ORDER_ID_PATTERN = r"\b[A-Z]{2,3}-?\d{4,10}\b"
+DEFAULT_ORDER_ID_PATTERN = r"\b[A-Z]{2,4}-?\d{4,12}\b"
 # rapidfuzz `ratio` (0-100, normalised Indel similarity). 80 lets one typo through in a
 # five-letter word ("lrage" -> large, "basci" -> basic) and two in a ten-letter one.
 DEFAULT_ENUM_THRESHOLD = 80.0
