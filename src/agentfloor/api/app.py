@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -49,10 +50,14 @@ def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await timers.start()
+        # The sentence encoder and default intent model take seconds to load: do it now, in the
+        # background, rather than while the first customer waits for an answer.
+        warming = asyncio.create_task(asyncio.to_thread(container.nlu.warm))
         try:
             yield
         finally:
             await timers.stop()
+            await asyncio.gather(warming, return_exceptions=True)
 
     app = _App(
         lifespan=lifespan,

@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agentfloor.access.model import Principal, Role, Tenant
+from agentfloor.agents.ports import Order
 from agentfloor.api.app import create_app
 from agentfloor.cli.common import err, open_container, out
 from agentfloor.cli.demo_data import (
@@ -39,8 +40,17 @@ from agentfloor.core.errors import NotFound
 from agentfloor.core.ids import UlidFactory
 from agentfloor.core.pagination import all_items
 from agentfloor.interactions.states import InteractionState
-from agentfloor.runtime import access, catalog, customers, interactions, notes, workflows
+from agentfloor.runtime import (
+    access,
+    assistant_admin,
+    catalog,
+    customers,
+    interactions,
+    notes,
+    workflows,
+)
 from agentfloor.runtime.context import ServiceContext
+from agentfloor.runtime.nlu import NluService
 from agentfloor.runtime.router import RouterService
 from agentfloor.settings import Settings
 
@@ -248,6 +258,47 @@ def _ensure_workflow(ctx: ServiceContext, router: RouterService, tenant: Tenant)
     return made.id
 
 
+DEMO_ORDERS: tuple[tuple[str, str, str], ...] = (
+    ("ORD-100001", "out for delivery", "today"),
+    ("ORD-100002", "shipped", "in two days"),
+    ("ORD-100003", "being packed", "next week"),
+    ("ORD-100004", "delivered", "last Tuesday"),
+)
+
+
+def _ensure_assistant(
+    ctx: ServiceContext, nlu: NluService, tenant: Tenant, workflow_id: str
+) -> None:
+    """Configure (once) the AI agent: handoff to the Inbound workflow, a calendar, orders.
+
+    The intent model is trained here, so the first chat does not wait for it.
+    """
+    actor = _loader_actor(ctx, tenant)
+    with ctx.uow(tenant.id) as uow:
+        configured = uow.assistant.get() is not None
+    if not configured:
+        assistant_admin.put_settings(
+            ctx,
+            actor,
+            {
+                "timezone": "Europe/London",
+                "region": "GB",
+                "handoff_workflows": {"default": workflow_id, "sales": workflow_id},
+                "calendar": {
+                    "hours": {"mon-fri": "09:00-17:00", "sat": "10:00-13:00"},
+                    "slot_minutes": 30,
+                    "resources": ["Dr. Morgan", "Dr. Alexis"],
+                },
+            },
+        )
+        for order_id, status, delivery in DEMO_ORDERS:
+            order = Order(tenant.id, order_id, None, status, delivery, None, ctx.clock.now())
+            assistant_admin.put_order(ctx, actor, order)
+    if nlu.info(tenant.id) is None:
+        with err.status("Training the AI agent's intent model (once)..."):
+            nlu.model(tenant.id)
+
+
 def demo(
     host: Annotated[str | None, typer.Option(help="Address to serve on.")] = None,
     port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port to serve on.")] = None,
@@ -265,6 +316,7 @@ def demo(
     with open_container(settings) as container:
         tenant, total, new = _seed(container.ctx, customers_, seed)
         workflow_id = _ensure_workflow(container.ctx, container.router, tenant)
+        _ensure_assistant(container.ctx, container.nlu, tenant, workflow_id)
         issued = access.create_key(
             container.ctx, tenant.id, name="demo admin", role=Role.ADMIN, actor=None
         )
@@ -276,7 +328,10 @@ def demo(
         )
         out.print(f"  API        {base}")
         out.print(f"  Docs       {base}/docs")
-        out.print(f"  Chat demo  {base}/demo")
+        out.print(
+            f"  Chat demo  {base}/demo  (ask: where is my order ORD-100001? / book an "
+            "appointment / I'd like a quote / talk to a person)"
+        )
         out.print(f"  Admin key  {issued.secret_key}")
         err.print("  [yellow]The key is shown once (only its SHA-256 is stored); copy it now.[/]")
         out.print("Try:")

@@ -582,6 +582,8 @@ class Assistant:
             "skill": summary.get("skill"),
             "sentiment": summary.get("sentiment"),
         }
+        if queue:
+            attributes["topic"] = queue  # a workflow can route on it (task.topic == "sales")
         facts = self._submit(
             interaction, self._task(interaction, attributes, workflow_id=workflow_id)
         )

@@ -13,6 +13,7 @@ from agentfloor.core.pagination import all_items
 from agentfloor.flows.model import Flow
 from agentfloor.flows.ports import StoredFlowVersion
 from agentfloor.flows.validation import load_document, parse_flow, validate_flow
+from agentfloor.runtime.assistant_settings import load_settings
 from agentfloor.runtime.context import Changes, ServiceContext
 from agentfloor.runtime.uow import UnitOfWork
 
@@ -32,7 +33,10 @@ def publish_flow(ctx: ServiceContext, actor: Principal, source: str) -> Flow:
     """
     with ctx.uow(actor.tenant_id) as uow:
         queues, workflows = _tenant_names(uow)
-        definition = validate_flow(load_document(source), queues=queues, workflows=workflows)
+        skills = sorted(load_settings(uow).skills.skills)
+        definition = validate_flow(
+            load_document(source), skills=skills, queues=queues, workflows=workflows
+        )
         previous = uow.flows.by_name(definition.name)
         flow_id = previous.flow_id if previous else ctx.ids.new("flw")
         version = previous.version + 1 if previous else 1
@@ -43,6 +47,7 @@ def publish_flow(ctx: ServiceContext, actor: Principal, source: str) -> Flow:
             tenant_id=actor.tenant_id,
             version=version,
             now=now,
+            skills=skills,
             queues=queues,
             workflows=workflows,
         )

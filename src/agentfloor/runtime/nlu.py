@@ -47,6 +47,9 @@ _DATE_CUE: Final = re.compile(
     re.I,
 )
 
+_DEFAULT_MODELS: dict[str | None, bytes] = {}  # encoder name -> the default model, trained once
+_DEFAULT_LOCK = threading.Lock()
+
 
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
@@ -113,7 +116,6 @@ class NluService:
         self._models: dict[str, tuple[float, IntentModel]] = {}
         self._lock = threading.Lock()
         self._train_lock = threading.Lock()
-        self._default_blob: bytes | None = None
 
     # --- models ----------------------------------------------------------------------------------
 
@@ -162,12 +164,24 @@ class NluService:
         return _info(stored, model), answers
 
     def _default_model(self) -> IntentModel:
-        """Train the default model once per process; later tenants get a copy of its bytes."""
+        """Train the default model once per process; later tenants get a copy of its bytes.
+
+        The same examples on the same encoder give the same model (training is seeded), so one
+        copy serves every tenant and every service in the process.
+        """
         encoder = self.encoder()
-        if self._default_blob is None:
-            examples, _ = default_training()
-            self._default_blob = train_intent_model(examples, encoder).to_bytes()
-        return IntentModel.from_bytes(self._default_blob, encoder)
+        key = encoder.name if encoder is not None else None
+        with _DEFAULT_LOCK:
+            blob = _DEFAULT_MODELS.get(key)
+            if blob is None:
+                examples, _ = default_training()
+                blob = train_intent_model(examples, encoder).to_bytes()
+                _DEFAULT_MODELS[key] = blob
+        return IntentModel.from_bytes(blob, encoder)
+
+    def warm(self) -> None:
+        """Load the encoder and the default model now, so the first customer does not wait."""
+        self._default_model()
 
     def model(self, tenant_id: str) -> IntentModel:
         """Return the tenant's model: cached, else loaded from storage, else trained on defaults."""
