@@ -26,6 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from agentfloor.cli.common import out
+from agentfloor.cli.eval_dialogues import dialogues
 from agentfloor.core.errors import InvalidInput, ProblemDetail
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ __all__ = ["eval_app"]
 eval_app = typer.Typer(
     help="Measure the AI agent's models on public data sets.", no_args_is_help=True
 )
+eval_app.command("dialogues")(dialogues)  # defined in cli.eval_dialogues
 
 # The NLU stack (numpy, scikit-learn, scipy, dateparser; torch for MiniLM) is imported inside
 # the commands: importing it here would add about a second to every other `agentfloor` command.
