@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         description="Sentence encoder for intent models: minilm (weights inside the installed "
         "package; most accurate) or none (TF-IDF only; lighter, a little less accurate).",
     )
+    chat_idle_s: float = Field(
+        900.0,
+        gt=0,
+        description="A chat the AI agent has gets its outcome (contained or abandoned) after "
+        "this many seconds without a message.",
+    )
     llm_timeout_s: float = Field(20.0, gt=0, le=300, description="LLM request timeout.")
 
     def resolved_database_url(self) -> str:

@@ -166,3 +166,26 @@ def test_repeated_low_confidence_hands_off(centre: dict[str, Any]) -> None:
     chat.say("frumious bandersnatch gyre")
     (outcome,) = chat.events("ai.outcome")
     assert (outcome["outcome"], outcome["reason"]) == ("handed_off", "low_confidence")
+
+
+def test_chats_that_go_quiet_get_their_outcome(centre: dict[str, Any]) -> None:
+    container: Container = centre["container"]
+    ctx = container.ctx
+    tenant = access.create_tenant(ctx, name="Quiet", slug="quiet", default_region="GB")
+    served = Chat({**centre, "tenant": tenant}, "served-then-quiet")
+    served.say("what time do you open?")
+    unserved = Chat({**centre, "tenant": tenant}, "never-served")
+    unserved.say("I'd like to book an appointment")
+    assert container.assistant.close_idle(tenant.id, idle_s=3600) == 0  # not idle yet
+    assert container.assistant.close_idle(tenant.id, idle_s=0) == 2
+    assert container.assistant.close_idle(tenant.id, idle_s=0) == 0  # once only
+    (contained,) = served.events("ai.outcome")
+    assert contained["outcome"] == "contained", contained
+    (left,) = unserved.events("ai.outcome")
+    assert (left["outcome"], left["reason"]) == ("abandoned", "went_quiet")
+    with ctx.uow(tenant.id) as uow:
+        states = {
+            i: uow.interactions.get(i).state.value  # type: ignore[union-attr]
+            for i in (served.interaction_id, unserved.interaction_id)
+        }
+    assert states == {served.interaction_id: "completed", unserved.interaction_id: "abandoned"}

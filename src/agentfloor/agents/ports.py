@@ -107,7 +107,14 @@ class AiSessionStore(Protocol):
         ...
 
     def put(self, interaction_id: str, doc: dict[str, Any], updated_at: float) -> None:
-        """Store the interaction's dialogue state, replacing the previous one."""
+        """Store the interaction's dialogue state, replacing the previous one.
+
+        A document without an `outcome` is open: the AI still has the contact.
+        """
+        ...
+
+    def idle(self, before: float, limit: int = 100) -> list[tuple[str, dict[str, Any]]]:
+        """Return open sessions last stored before `before`, oldest first, as (id, document)."""
         ...
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -33,6 +34,8 @@ from agentfloor.runtime.router_timers import RouterTimers
 
 __all__ = ["create_app"]
 
+log = logging.getLogger(__name__)
+
 
 class _App(FastAPI):
     """FastAPI whose outermost layer answers body-limit 413s as problems."""
@@ -40,6 +43,24 @@ class _App(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         inner = super().build_middleware_stack()
         return ProblemFor413(inner, default_limit=self.max_body_size or 0)
+
+
+async def _close_idle_chats(container: Container) -> None:
+    """Once a minute, give chats that went quiet on the AI agent their outcome."""
+    every_s = min(60.0, container.settings.chat_idle_s / 2)
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await asyncio.to_thread(_sweep, container)
+        except Exception:  # a bad moment (database restart): try again next time
+            log.exception("closing idle chats failed")
+
+
+def _sweep(container: Container) -> None:
+    with container.ctx.uow(None) as uow:
+        tenants = [t.id for t in uow.tenants.all()]
+    for tenant_id in tenants:
+        container.assistant.close_idle(tenant_id, container.settings.chat_idle_s)
 
 
 def create_app(container: Container) -> FastAPI:
@@ -53,11 +74,13 @@ def create_app(container: Container) -> FastAPI:
         # The sentence encoder and default intent model take seconds to load: do it now, in the
         # background, rather than while the first customer waits for an answer.
         warming = asyncio.create_task(asyncio.to_thread(container.nlu.warm))
+        sweeping = asyncio.create_task(_close_idle_chats(container))
         try:
             yield
         finally:
             await timers.stop()
-            await asyncio.gather(warming, return_exceptions=True)
+            sweeping.cancel()
+            await asyncio.gather(warming, sweeping, return_exceptions=True)
 
     app = _App(
         lifespan=lifespan,

@@ -385,6 +385,7 @@ class Assistant:
                 }
             else:
                 data |= {"outcome": "contained", "reason": finished or "skill completed"}
+                turn.session["flow_served"] = True
             result = fs.PortResult(
                 fs.PortKind.AI_AGENT,
                 ok=True,
@@ -724,21 +725,67 @@ class Assistant:
             else:
                 uow.commit()
 
-    def _complete(self, interaction: Interaction) -> None:
+    def _complete(
+        self,
+        interaction: Interaction,
+        wanted: InteractionState = InteractionState.COMPLETED,
+        reason: str = "resolved by the AI agent",
+    ) -> None:
         with self.ctx.uow(interaction.tenant_id) as uow:
             current = uow.interactions.get(interaction.id)
             if current is None or current.state is not InteractionState.IN_FLOW:
                 return
             now = self.ctx.clock.now()
-            done = transition(current, InteractionState.COMPLETED, now)
+            done = transition(current, wanted, now)
             uow.interactions.save(done)
             changes = Changes(self.ctx, uow, None, now)
             changes.log(
                 done,
                 "interaction.state_changed",
-                {"from": "in_flow", "to": "completed", "reason": "resolved by the AI agent"},
+                {"from": "in_flow", "to": wanted.value, "reason": reason},
             )
             changes.commit()
+
+    # --- contacts that went quiet ----------------------------------------------------------------
+
+    def close_idle(self, tenant_id: str, idle_s: float) -> int:
+        """Give every contact the AI still has, silent for `idle_s`, its outcome; return how many.
+
+        Served before going quiet (a skill completed or a question answered): contained, and
+        the chat is completed. Otherwise abandoned. A chat a person already has is only marked.
+        """
+        cutoff = self.ctx.clock.now() - idle_s
+        with self.ctx.uow(tenant_id) as uow:
+            idle = uow.ai_sessions.idle(cutoff)
+        closed = 0
+        for interaction_id, _ in idle:
+            with self._locks[hash(interaction_id) % _STRIPES]:
+                closed += self._close_one(tenant_id, interaction_id, cutoff)
+        return closed
+
+    def _close_one(self, tenant_id: str, interaction_id: str, cutoff: float) -> int:
+        with self.ctx.uow(tenant_id) as uow:
+            interaction = uow.interactions.get(interaction_id)
+            session = uow.ai_sessions.get(interaction_id)
+        if interaction is None or session is None or session.get("outcome"):
+            return 0
+        turn = _Turn(session=dict(session))
+        dialogue = session.get("dialogue")
+        state = dlg.DialogueState.from_dict(dialogue) if dialogue else None
+        served = state is not None and bool(state.completed or state.answered)
+        served = served or bool(session.get("flow_served"))
+        if interaction.state is not InteractionState.IN_FLOW:
+            turn.outcome = Outcome("handed_off", "taken_by_a_person", "a person has the chat")
+        elif served:
+            turn.outcome = Outcome("contained", "went_quiet_after_being_served")
+        else:
+            turn.outcome = Outcome("abandoned", "went_quiet")
+        turn.session["outcome"] = dataclasses.asdict(turn.outcome)
+        self._save(interaction, turn)
+        if interaction.state is InteractionState.IN_FLOW:
+            wanted = InteractionState.COMPLETED if served else InteractionState.ABANDONED
+            self._complete(interaction, wanted, "the customer went quiet")
+        return 1
 
 
 def flow_target(action: fs.Enqueue) -> str:

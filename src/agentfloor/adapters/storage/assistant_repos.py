@@ -122,8 +122,22 @@ class SqlAiSessionStore(TenantScoped):
             self._session,
             AiSessionRow,
             {"tenant_id": self.tenant_id, "interaction_id": interaction_id},
-            {"doc": doc, "updated_at": updated_at},
+            {"doc": doc, "updated_at": updated_at, "open": not doc.get("outcome")},
         )
+
+    def idle(self, before: float, limit: int = 100) -> list[tuple[str, dict[str, Any]]]:
+        """Return sessions with no outcome last touched before `before`, oldest first."""
+        rows = self._session.scalars(
+            select(AiSessionRow)
+            .where(
+                AiSessionRow.tenant_id == self.tenant_id,
+                AiSessionRow.open.is_(True),
+                AiSessionRow.updated_at < before,
+            )
+            .order_by(AiSessionRow.updated_at)
+            .limit(limit)
+        )
+        return [(row.interaction_id, dict(row.doc)) for row in rows]
 
 
 def _appointment(row: AppointmentRow) -> Appointment:

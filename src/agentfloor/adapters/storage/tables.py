@@ -488,6 +488,9 @@ class AiSessionRow(Base):
     interaction_id: Mapped[str] = mapped_column(Id, primary_key=True)
     doc: Mapped[dict[str, Any]]
     updated_at: Mapped[float]
+    open: Mapped[bool]  # no outcome yet: the AI still has the contact
+
+    __table_args__ = (Index(None, "tenant_id", "open", "updated_at"),)
 
 
 class AppointmentRow(Base):

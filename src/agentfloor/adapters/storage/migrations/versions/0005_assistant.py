@@ -50,10 +50,16 @@ def upgrade() -> None:
         sa.Column("interaction_id", sa.String(length=40), nullable=False),
         sa.Column("doc", JSON, nullable=False),
         sa.Column("updated_at", sa.Float(precision=53), nullable=False),
+        sa.Column("open", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_ai_sessions_tenant_id_tenants")
         ),
         sa.PrimaryKeyConstraint("tenant_id", "interaction_id", name=op.f("pk_ai_sessions")),
+    )
+    op.create_index(
+        op.f("ix_ai_sessions_tenant_id_open_updated_at"),
+        "ai_sessions",
+        ["tenant_id", "open", "updated_at"],
     )
     op.create_table(
         "appointments",
