@@ -320,3 +320,38 @@ def test_stores_refuse_a_platform_unit_of_work(uows: SqlUnitOfWorkFactory) -> No
             uow.intent_models.get()
         with pytest.raises(RuntimeError, match="opened for a tenant"):
             uow.appointments.get("apt_1")
+
+
+def test_trained_at_is_read_without_the_model(
+    uows: SqlUnitOfWorkFactory, tenants: tuple[str, str]
+) -> None:
+    a, b = tenants
+    with uows(a) as uow:
+        assert uow.intent_models.trained_at() is None
+        uow.intent_models.put(make_model(a, 1))
+        uow.commit()
+    with uows(a) as uow:
+        assert uow.intent_models.trained_at() == make_model(a, 1).trained_at
+    with uows(b) as uow:
+        assert uow.intent_models.trained_at() is None
+
+
+def test_idle_lists_open_sessions_untouched_since_a_moment(
+    uows: SqlUnitOfWorkFactory, tenants: tuple[str, str]
+) -> None:
+    a, b = tenants
+    with uows(a) as uow:
+        uow.ai_sessions.put("int_old", {"turn": 1}, T0)
+        uow.ai_sessions.put("int_new", {"turn": 1}, T0 + 100)
+        uow.ai_sessions.put("int_done", {"outcome": {"outcome": "contained"}}, T0)
+        uow.commit()
+    with uows(b) as uow:
+        uow.ai_sessions.put("int_b", {"turn": 1}, T0)
+        uow.commit()
+    with uows(a) as uow:
+        assert uow.ai_sessions.idle(T0 + 50) == [("int_old", {"turn": 1})]
+        assert [i for i, _ in uow.ai_sessions.idle(T0 + 200)] == ["int_old", "int_new"]
+        uow.ai_sessions.put("int_old", {"outcome": {"outcome": "abandoned"}}, T0 + 300)
+        uow.commit()
+    with uows(a) as uow:
+        assert [i for i, _ in uow.ai_sessions.idle(T0 + 200)] == ["int_new"]

@@ -84,6 +84,8 @@ def start_server(settings: Settings, tenants: dict[str, str]) -> LiveServer:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_until(lambda: server.started, what="uvicorn to start")
+    # The AI agent loads its models in the background at start; tests talk to a ready server.
+    wait_until(lambda: container.nlu.ready, timeout_s=180, what="the AI agent to warm up")
     return LiveServer(
         container=container,
         base_url=f"http://127.0.0.1:{port}",

@@ -28,7 +28,7 @@ def test_openapi_is_published_and_versioned(live: LiveServer) -> None:
     assert r.status_code == 200
     paths = r.json()["paths"]
     assert "/v1/customers" in paths
-    assert all(p.startswith("/v1/") or p == "/healthz" for p in paths)
+    assert all(p.startswith("/v1/") or p in ("/healthz", "/readyz") for p in paths)
 
 
 def test_workers_crud_and_filters(live: LiveServer) -> None:

@@ -334,3 +334,18 @@ def test_a_failing_order_webhook_hands_off_with_the_reason(
     assert [m["text"] for m in stored if m["sender"] == "customer"] == [
         f"what's the status of order {order}?"
     ]
+
+
+def test_the_server_says_when_the_ai_agent_is_ready(live: LiveServer) -> None:
+    import httpx
+
+    from agentfloor.bootstrap import build
+
+    assert httpx.get(f"{live.base_url}/readyz").json() == {"status": "ready"}
+    cold = build(live.container.settings, upgrade=False)
+    try:
+        assert not cold.nlu.ready
+        cold.nlu.warm()
+        assert cold.nlu.ready
+    finally:
+        cold.close()

@@ -82,6 +82,10 @@ class IntentModelStore(Protocol):
         """Return the stored model, or None while the tenant has not trained one."""
         ...
 
+    def trained_at(self) -> float | None:
+        """Return when the stored model was trained (None: no model), without loading it."""
+        ...
+
     def put(self, model: StoredIntentModel) -> None:
         """Store the model, replacing the previous one."""
         ...

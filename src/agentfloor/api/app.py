@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
@@ -120,5 +120,12 @@ def create_app(container: Container) -> FastAPI:
     def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
+
+    @app.get("/readyz", tags=["meta"], responses={503: {"description": "Still warming up."}})
+    def readyz() -> JSONResponse:
+        """Readiness: the AI agent's models are loaded (503 while they load, seconds at start)."""
+        if container.nlu.ready:
+            return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "warming up"}, status_code=503)
 
     return app

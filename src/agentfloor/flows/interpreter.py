@@ -170,7 +170,11 @@ def _ask_prompt(block: m.Block, state: FlowState) -> Ask:
             choices = tuple(Choice(o.label, o.dtmf) for o in block.options)
             return Ask(render(block.prompt, context), "choice", choices)
         case m.CollectBlock():
-            values = tuple(Choice(v, str(i)) for i, v in enumerate(block.slot.values, 1))
+            # Keys only when no value has a digit of its own ("1 pm"): then "1" means the value.
+            keyed = not any(c.isdigit() for v in block.slot.values for c in v)
+            values = tuple(
+                Choice(v, str(i) if keyed else None) for i, v in enumerate(block.slot.values, 1)
+            )
             return Ask(render(block.prompt, context), block.slot.type.value, values)
         case m.SurveyBlock():
             question = block.questions[state.question]

@@ -5,6 +5,14 @@ either returns it in a normal form (JSON-like, so conditions can test it) or say
 the customer can act on, what was expected. Phone numbers and e-mail addresses reuse the CRM's
 normalizers so a collected number matches the customer record. Dates are ISO only for now: the
 NLU package extracts free-form dates and passes them in `entities`, which win over the text.
+
+Enum values are read, in order: an entity for the slot; a named date's weekday or a named time's
+label ("tomorrow" for "Tuesday", "7:00pm" for "7 pm"), from the NLU's date and time entities,
+since the date extractor takes those words before the enum matcher sees them; the value itself; a
+bare number as the n-th value (DTMF keys, and only when no value holds a digit: "2" is not the
+2nd of "1 am", "2 am"...); yes and no in their many forms when the values are exactly Yes and
+No; a whole value named in a sentence; and part of a value when only one value has those words
+("Johnson" is "Dr. Johnson"), each word fuzzy (rapidfuzz) so a typo still matches.
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from rapidfuzz import fuzz
+
 from agentfloor.core.errors import InvalidInput
 from agentfloor.crm.identities import normalize_email, normalize_phone
 from agentfloor.flows.model import MenuBlock, MenuOption, QuestionKind, Slot, SlotType
@@ -23,6 +33,9 @@ from agentfloor.flows.model import MenuBlock, MenuOption, QuestionKind, Slot, Sl
 __all__ = [
     "MAX_PATTERN_CHARS",
     "Reading",
+    "enum_value_for",
+    "is_time_enum",
+    "is_yes_no_enum",
     "read_answer",
     "read_choice",
     "read_slot",
@@ -43,6 +56,24 @@ _SYMBOLS: Final = {"£": "GBP", "$": "USD", "€": "EUR"}
 _YES: Final = frozenset({"yes", "y", "yeah", "yep", "sure", "ok", "okay", "please", "yes please"})
 _NO: Final = frozenset({"no", "n", "nope", "nah", "no thanks", "no thank you", "not now"})
 _SCALES: Final = {QuestionKind.CSAT: (1, 5), QuestionKind.NPS: (0, 10)}
+# A first word that answers yes or no whatever follows ("Yes! I've paid", "no I haven't"); the
+# milder words of `_YES` ("ok", "please", "sure") often start a sentence that is not an answer.
+_LEADING_YES: Final = frozenset({"yes", "yeah", "yep", "yup"})
+_LEADING_NO: Final = frozenset({"no", "nope", "nah"})
+_WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WORDS: Final = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+# rapidfuzz `ratio` (0-100) for one word of a value against one of the customer's: one typo in a
+# five-letter word ("jonson"); shorter words must be exact (as in `agents.nlu.entities`).
+_WORD_SIMILARITY: Final = 80.0
+_MIN_FUZZY_WORD: Final = 4
+# Words that do not tell one value from another: English function words, number words and
+# titles ("Dr. Johnson" is named by "Johnson", "One on Center Apartments" by "Center").
+# (SIM905 is off here: 61 words read better as text than as 61 one-item lines.)
+_GENERIC: Final = frozenset(
+    """a an the and or of on in at to for with from by my our your his her their its this that
+    these those it is are was be i me we you he she they one two three four five six seven eight
+    nine ten first second third dr doctor mr mrs ms miss mx prof sir madam st""".split()  # noqa: SIM905
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +98,10 @@ def read_slot(slot: Slot, text: str, entities: Mapping[str, object] | None = Non
         if entity is not None and not isinstance(entity, Mapping | list):
             text = str(entity)
             break
+    else:
+        named = enum_value_for(slot.values, entities or {}) if slot.type is SlotType.ENUM else None
+        if named is not None:
+            return Reading(True, named)
     text = text.strip()[:_MAX_TEXT]
     match slot.type:
         case SlotType.TEXT:
@@ -129,6 +164,53 @@ def read_yes_no(text: str, intent: str | None = None) -> bool | None:
     if words in _NO or words == "2":
         return False
     return None
+
+
+def enum_value_for(values: tuple[str, ...], entities: Mapping[str, object]) -> str | None:
+    """Return the enum value the NLU's date or time names: its weekday, or its clock label.
+
+    `entities` holds `date` (ISO, present only when the words named a day) and `time` (HH:MM).
+    A value names a weekday by its name or three-letter abbreviation, and a time when it reads
+    as one ("7 pm", "19:00"). When every time among the values is on the hour, a time with
+    minutes takes its hour's value (an hour-grained slot: "8:30 pm" is "8 pm").
+    """
+    time = entities.get("time")
+    if isinstance(time, str) and (found := _enum_for_time(values, time)) is not None:
+        return found
+    day = entities.get("date")
+    if isinstance(day, str):
+        try:
+            weekday = _WEEKDAYS[date.fromisoformat(day).weekday()]
+        except ValueError:
+            return None
+        for value in values:
+            if value.strip().casefold().rstrip(".") in (weekday, weekday[:3]):
+                return value
+    return None
+
+
+def is_time_enum(values: tuple[str, ...]) -> bool:
+    """Whether any of the values reads as a clock time ("7 pm", "19:00")."""
+    return any(_clock(value) is not None for value in values)
+
+
+def _enum_for_time(values: tuple[str, ...], time: str) -> str | None:
+    clocks = [(value, clock) for value in values if (clock := _clock(value)) is not None]
+    for value, clock in clocks:
+        if clock == time:
+            return value
+    if clocks and all(clock.endswith(":00") for _, clock in clocks):
+        hour = f"{time[:2]}:00"
+        return next((value for value, clock in clocks if clock == hour), None)
+    return None
+
+
+def _clock(value: str) -> str | None:
+    """Return the HH:MM a value reads as when it is only a time ("7 pm", "19:00"), else None."""
+    text = value.strip()
+    found = _TIME.fullmatch(text)
+    reading = _time(text) if found else None
+    return str(reading.value) if reading is not None and reading.ok else None
 
 
 def _number(text: str) -> Reading:
@@ -213,9 +295,64 @@ def _enum(text: str, values: tuple[str, ...]) -> Reading:
     for value in values:
         if value.casefold() == folded:
             return Reading(True, value)
-    if re.fullmatch(r"[0-9]{1,3}", folded) and 1 <= int(folded) <= len(values):
+    # DTMF: the n-th value, unless values hold digits ("2" is not the 2nd of "1 am", "2 am").
+    digits = any(ch.isdigit() for value in values for ch in value)
+    if not digits and re.fullmatch(r"[0-9]{1,3}", folded) and 1 <= int(folded) <= len(values):
         return Reading(True, values[int(folded) - 1])
+    if is_yes_no_enum(values):
+        answer = _yes_no_answer(text)
+        if answer is not None:
+            wanted = "yes" if answer else "no"
+            return Reading(True, next(v for v in values if v.casefold() == wanted))
     mentioned = [v for v in values if re.search(rf"\b{re.escape(v.casefold())}\b", folded)]
     if len(mentioned) == 1:
         return Reading(True, mentioned[0])
+    if not mentioned:
+        partial = _partly_named(folded, values)
+        if len(partial) == 1:
+            return Reading(True, partial[0])
     return Reading(False, hint=f"Please choose one of: {', '.join(values)}.")
+
+
+def is_yes_no_enum(values: tuple[str, ...]) -> bool:
+    """Whether the values are exactly Yes and No (in any case): read as a yes-or-no question."""
+    return sorted(v.strip().casefold() for v in values) == ["no", "yes"]
+
+
+def _yes_no_answer(text: str) -> bool | None:
+    """Return yes or no as the whole answer ("sure", "no thanks"), else by its first word."""
+    answer = read_yes_no(text)
+    if answer is None:
+        first = next(iter(_WORDS.findall(text.casefold())), "")
+        answer = True if first in _LEADING_YES else False if first in _LEADING_NO else None
+    return answer
+
+
+def _partly_named(folded: str, values: tuple[str, ...]) -> list[str]:
+    """Return the values whose own words (not in every value, not generic) all appear in the text.
+
+    "North Hill" names "North Hill Apartments" (its words are north and hill; apartments is in
+    every value); "Johnson" names "Dr. Johnson". Each word matches fuzzily (rapidfuzz ratio).
+    """
+    said = set(_WORDS.findall(folded))
+    if not said:
+        return []
+    words = {value: set(_WORDS.findall(value.casefold())) for value in values}
+    shared = set.intersection(*words.values()) if len(values) > 1 else set()
+    found = []
+    for value, own in words.items():
+        own = own - shared - _GENERIC
+        if own and all(_word_said(word, said) for word in own):
+            found.append(value)
+    return found
+
+
+def _word_said(word: str, said: set[str]) -> bool:
+    if word in said:
+        return True
+    if len(word) < _MIN_FUZZY_WORD:
+        return False
+    return any(
+        len(other) >= _MIN_FUZZY_WORD and fuzz.ratio(word, other) >= _WORD_SIMILARITY
+        for other in said
+    )

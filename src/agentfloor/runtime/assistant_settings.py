@@ -8,6 +8,8 @@ anything still gets an AI agent with the built-in skills and FAQ answers.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import zoneinfo
 from collections.abc import Mapping
@@ -91,8 +93,17 @@ class AssistantSettings:
 
 
 def load_settings(uow: UnitOfWork) -> AssistantSettings:
-    """Return the tenant's settings (defaults when it never stored any)."""
-    return parse_settings(uow.assistant.get() or {})
+    """Return the tenant's settings (defaults when it never stored any).
+
+    Parsed settings are cached by their JSON text: every chat message reads them, and parsing
+    validates every skill document.
+    """
+    return _parsed(json.dumps(uow.assistant.get() or {}, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(text: str) -> AssistantSettings:
+    return parse_settings(json.loads(text))
 
 
 def parse_settings(doc: Mapping[str, Any]) -> AssistantSettings:

@@ -66,9 +66,11 @@ def entity_slots(entities: list[object]) -> dict[str, object]:
     """Key NLU entities the way slot readers look for them: by slot type, enums by list name.
 
     A date-time gives `date` (ISO) only when the words named a day, and `time` (HH:MM) only when
-    they named a time, so "at 3pm" never books today by accident. Money reads as "12.50 GBP".
+    they named a time, so "at 3pm" never books today by accident; `times` lists every time named,
+    in order ("from 2 pm to 4 pm" fills a start and an end). Money reads as "12.50 GBP".
     """
     found: dict[str, object] = {}
+    times: list[str] = []
     for entity in entities:
         kind = getattr(entity, "kind", None)
         value = getattr(entity, "value", None)
@@ -79,6 +81,7 @@ def entity_slots(entities: list[object]) -> dict[str, object]:
                     found.setdefault("date", value.date().isoformat())
                 if _TIME_CUE.search(text):
                     found.setdefault("time", value.strftime("%H:%M"))
+                    times.append(value.strftime("%H:%M"))
                 found.setdefault("datetime", value.isoformat())
             case EntityKind.MONEY if isinstance(value, Money):
                 found.setdefault("money", f"{value.amount} {value.currency}")
@@ -90,6 +93,8 @@ def entity_slots(entities: list[object]) -> dict[str, object]:
                 found.setdefault(kind.value, value)
             case _:
                 pass
+    if times:
+        found["times"] = times
     return found
 
 
@@ -114,6 +119,7 @@ class NluService:
         self._encoder: TextEncoder | None = None
         self.sentiment = sentiment
         self._models: dict[str, tuple[float, IntentModel]] = {}
+        self._warm = False
         self._lock = threading.Lock()
         self._train_lock = threading.Lock()
 
@@ -182,22 +188,35 @@ class NluService:
     def warm(self) -> None:
         """Load the encoder and the default model now, so the first customer does not wait."""
         self._default_model()
+        self._warm = True
+
+    @property
+    def ready(self) -> bool:
+        """Whether `warm` has finished: the AI agent answers without loading anything first."""
+        return self._warm
 
     def model(self, tenant_id: str) -> IntentModel:
-        """Return the tenant's model: cached, else loaded from storage, else trained on defaults."""
+        """Return the tenant's model: cached, else loaded from storage, else trained on defaults.
+
+        Each call reads only the stored model's `trained_at`; the model itself is loaded when
+        that differs from the cached one (another process trained a newer one).
+        """
         with self.ctx.uow(tenant_id) as uow:
-            stored = uow.intent_models.get()
-        if stored is None:
-            with self._lock:
-                cached = self._models.get(tenant_id)
+            trained_at = uow.intent_models.trained_at()
+        with self._lock:
+            cached = self._models.get(tenant_id)
+        if trained_at is None:
             if cached is not None:
                 return cached[1]
             self.train(tenant_id)
             return self._models[tenant_id][1]
-        with self._lock:
-            cached = self._models.get(tenant_id)
-        if cached is not None and cached[0] == stored.trained_at:
+        if cached is not None and cached[0] == trained_at:
             return cached[1]
+        with self.ctx.uow(tenant_id) as uow:
+            stored = uow.intent_models.get()
+        if stored is None:  # removed in between: train the defaults again
+            self.train(tenant_id)
+            return self._models[tenant_id][1]
         model = IntentModel.from_bytes(stored.blob, self.encoder())
         with self._lock:
             self._models[tenant_id] = (stored.trained_at, model)

@@ -20,7 +20,6 @@ from agentfloor.agents.star import (
     read_dialogue,
     replay,
     score_dialogue,
-    slot_entities,
     star_task,
     summarise,
 )
@@ -284,29 +283,18 @@ def make_meeting() -> StarTask:
     return star_task("meeting", api)
 
 
-def test_weekday_and_hour_enums_read_dates_and_times() -> None:
+def test_replay_places_dates_and_times_on_weekday_and_hour_enums() -> None:
+    # The manager does it (see tests/unit/agents/dialogue/test_reading.py); the replay only
+    # passes the message's times on when the entities lack them.
     meeting = make_meeting()
-    heard = Heard({"date": "2020-06-05", "time": "14:00"}, ("14:00", "16:30", "14:00"))
-    assert slot_entities(heard, meeting, {}) == {
-        "date": "2020-06-05",
-        "time": "14:00",
-        "day": "Friday",
-        "start_time_hour": "2 pm",  # the message's times in order, one per empty hour slot
-        "end_time_hour": "4 pm",  # minutes dropped: the API takes an hour
+    dialogue = StarDialogue("1", "meeting", ("Friday from 2 pm to 4:30 pm",), {})
+    nlu = {
+        "Friday from 2 pm to 4:30 pm": Heard(
+            {"date": "2020-06-05", "time": "14:00"}, ("14:00", "16:30")
+        )
     }
-
-
-def test_a_filled_hour_slot_lets_the_next_one_take_the_time() -> None:
-    meeting = make_meeting()
-    heard = Heard({"time": "00:00"}, ("00:00",))
-    keyed = slot_entities(heard, meeting, {"start_time_hour": "9 pm"})
-    assert keyed == {"time": "00:00", "end_time_hour": "12 am"}
-
-
-def test_an_enum_entity_found_by_name_wins_over_the_date() -> None:
-    meeting = make_meeting()
-    heard = Heard({"date": "2020-06-05", "day": "Saturday"})
-    assert slot_entities(heard, meeting, {})["day"] == "Saturday"
+    result = replay(meeting, dialogue, scripted(nlu))
+    assert result.slots == {"day": "Friday", "start_time_hour": "2 pm", "end_time_hour": "4 pm"}
 
 
 # --- replay -------------------------------------------------------------------------------------
@@ -375,10 +363,12 @@ def test_replay_greets_fills_from_entities_then_asks_the_rest(clinic: StarTask) 
 def test_replay_without_greeting_detection_takes_hello_as_the_request(clinic: StarTask) -> None:
     nlu = {**NLU, "Hello": Heard({})}
     result = replay(clinic, make_dialogue(), scripted(nlu))
-    # "Hello" starts the skill, so the request is read as the name (a free-text slot reads
-    # anything) and the name as the symptoms: the form is full, but not right.
-    assert result.slots["patient_name"] == "I need to see Dr. Morgan on Friday at 7 pm"
-    assert not score_dialogue(clinic, make_dialogue(), result).success
+    # "Hello" starts the skill and the name is asked at once. The request that follows holds
+    # only the other slots' values, so it fills those and is not taken as the name (a free-text
+    # slot used to read anything); the name is asked again and comes next.
+    assert result.slots["patient_name"] == "My name is Angela"
+    assert result.slots["symptoms"] == "A sore throat"
+    assert score_dialogue(clinic, make_dialogue(), result).success
 
 
 def test_replay_that_runs_out_of_messages_is_unfinished(clinic: StarTask) -> None:

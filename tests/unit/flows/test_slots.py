@@ -3,7 +3,14 @@ from __future__ import annotations
 import pytest
 
 from agentfloor.flows.model import QuestionKind, Slot, SlotType
-from agentfloor.flows.slots import read_answer, read_slot, read_yes_no
+from agentfloor.flows.slots import (
+    enum_value_for,
+    is_time_enum,
+    is_yes_no_enum,
+    read_answer,
+    read_slot,
+    read_yes_no,
+)
 
 
 @pytest.mark.parametrize(
@@ -143,3 +150,135 @@ def test_read_answer_refuses_off_scale(kind: QuestionKind, text: str) -> None:
 )
 def test_read_yes_no(text: str, intent: str | None, answer: bool | None) -> None:
     assert read_yes_no(text, intent) is answer
+
+
+# --- enums ----------------------------------------------------------------------------------------
+
+HOURS = tuple(f"{h % 12 or 12} {'am' if h < 12 else 'pm'}" for h in range(24))
+DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+DOCTORS = ("Dr. Johnson", "Dr. Morgan", "Dr. Alexis")
+FLATS = ("One on Center Apartments", "Shadyside Apartments", "North Hill Apartments")
+
+
+def enum(*values: str) -> Slot:
+    return Slot("s", SlotType.ENUM, values)
+
+
+@pytest.mark.parametrize(
+    ("values", "text", "value"),
+    [
+        (("Yes", "No"), "Yes! I've paid it", "Yes"),
+        (("Yes", "No"), "no I haven't, how much is it?", "No"),
+        (("Yes", "No"), "Yeah that's golden", "Yes"),
+        (("Yes", "No"), "nope", "No"),
+        (("Yes", "No"), "No thanks, not yet", "No"),
+        (("yes", "no"), "YEP", "yes"),
+        (("Yes", "No"), "1", "Yes"),
+        (("No", "Yes"), "1", "No"),
+        (HOURS, "2 pm", "2 pm"),
+        (DOCTORS, "Johnson", "Dr. Johnson"),
+        (DOCTORS, "I'd like to see jonson please", "Dr. Johnson"),
+        (FLATS, "the north hill ones", "North Hill Apartments"),
+        (FLATS, "Center", "One on Center Apartments"),
+        (("Basic", "Premium"), "premum", "Premium"),
+    ],
+    ids=[
+        "yes-leading",
+        "no-leading",
+        "yeah",
+        "nope",
+        "no-thanks-clause",
+        "yes-lowercase-values",
+        "yes-no-dtmf",
+        "yes-no-dtmf-follows-the-order-offered",
+        "hour-exact",
+        "part-of-a-name",
+        "part-with-a-typo",
+        "two-words-of-three",
+        "title-and-shared-words-aside",
+        "one-word-typo",
+    ],
+)
+def test_enum_reads(values: tuple[str, ...], text: str, value: str) -> None:
+    reading = read_slot(enum(*values), text)
+    assert reading.ok, reading.hint
+    assert reading.value == value
+
+
+@pytest.mark.parametrize(
+    ("values", "text"),
+    [
+        (HOURS, "2"),
+        (HOURS, "12"),
+        (("Yes", "No"), "I don't remember"),
+        (("Yes", "No"), "ok, so let's book it"),
+        (FLATS, "Apartments"),
+        (FLATS, "the hill"),
+        (DOCTORS, "the doctor"),
+        (("Dr. Jon Smith", "Dr. Jon Smyth"), "Jon"),
+    ],
+    ids=[
+        "digit-with-digit-values",
+        "digits-with-digit-values",
+        "yes-no-unknown",
+        "ok-is-not-a-yes",
+        "word-every-value-has",
+        "not-all-own-words",
+        "generic-word",
+        "ambiguous-part",
+    ],
+)
+def test_enum_refuses(values: tuple[str, ...], text: str) -> None:
+    reading = read_slot(enum(*values), text)
+    assert not reading.ok
+    assert "Please choose one of" in reading.hint
+
+
+@pytest.mark.parametrize(
+    ("values", "entities", "value"),
+    [
+        (DAYS, {"date": "2020-06-05"}, "Friday"),
+        (("Mon", "Fri"), {"date": "2020-06-05"}, "Fri"),
+        (HOURS, {"time": "19:00"}, "7 pm"),
+        (HOURS, {"time": "20:30"}, "8 pm"),
+        (("19:00", "19:30"), {"time": "19:30"}, "19:30"),
+        (("7:00 pm", "7:30 pm"), {"time": "19:30"}, "7:30 pm"),
+        (("7:00 pm", "7:30 pm"), {"time": "19:45"}, None),
+        (DAYS, {"date": "2020-06-05", "time": "19:00"}, "Friday"),
+        (DOCTORS, {"date": "2020-06-05", "time": "19:00"}, None),
+        (DAYS, {"date": "not a date"}, None),
+    ],
+    ids=[
+        "weekday",
+        "weekday-abbreviated",
+        "hour-label",
+        "hour-grained-takes-the-hour",
+        "24h-label",
+        "half-hour-labels",
+        "no-label-for-minutes-between",
+        "weekday-with-a-time",
+        "neither",
+        "bad-date",
+    ],
+)
+def test_enum_value_for_dates_and_times(
+    values: tuple[str, ...], entities: dict[str, object], value: str | None
+) -> None:
+    assert enum_value_for(values, entities) == value
+
+
+def test_an_enum_reads_a_date_or_time_entity_the_text_does_not_name() -> None:
+    assert read_slot(enum(*DAYS), "tomorrow", {"date": "2020-06-02"}).value == "Tuesday"
+    assert read_slot(enum(*HOURS), "7:00pm", {"time": "19:00"}).value == "7 pm"
+    # an entity for the slot itself still wins
+    assert read_slot(enum(*DAYS), "tomorrow", {"s": "Friday", "date": "2020-06-02"}).value == (
+        "Friday"
+    )
+
+
+def test_time_and_yes_no_enums_are_recognised() -> None:
+    assert is_time_enum(HOURS)
+    assert is_time_enum(("morning", "19:00"))
+    assert not is_time_enum(DOCTORS)
+    assert is_yes_no_enum(("YES", "no"))
+    assert not is_yes_no_enum(("Yes", "No", "Maybe"))

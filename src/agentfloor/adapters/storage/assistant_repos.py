@@ -72,6 +72,12 @@ class SqlIntentModelStore(TenantScoped):
             blob=bytes(row.blob),  # psycopg hands back a memoryview-like buffer for bytea
         )
 
+    def trained_at(self) -> float | None:
+        """Return when the stored model was trained, reading only that column."""
+        return self._session.scalar(
+            select(IntentModelRow.trained_at).where(IntentModelRow.tenant_id == self.tenant_id)
+        )
+
     def put(self, model: StoredIntentModel) -> None:
         """Store the model, replacing the previous one."""
         _upsert(

@@ -1,19 +1,22 @@
 """A skill's form: filling its slots, confirming, requesting its action and taking the result.
 
-Slots are filled from entities first (over-informing), then the asked slot is read with the flow
-slot readers (`flows.slots`), so a skill and a `collect` block read a value the same way. The
-action's answer comes back here too: `found: false` asks the skill's `retry_slot` again, success
-applies the skill's handoff rules and completes it.
+Slots are filled from entities first (over-informing), filled ones are changed when the message
+corrects them (or answers the confirmation), then the asked slot is read with the flow slot
+readers (`flows.slots`), so a skill and a `collect` block read a value the same way. Outside the
+confirmation a change needs a correction cue ("instead", "actually", "make it"): customers name
+other days and times for other reasons too ("I have a wedding on Monday at 9"). The action's
+answer comes back here too: `found: false` asks the skill's `retry_slot` again, success applies
+the skill's handoff rules and completes it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Final
 
 from agentfloor.agents.dialogue.model import (
+    CHANGED,
     NOT_FOUND,
     START_AGAIN,
     YES_OR_NO,
@@ -22,20 +25,28 @@ from agentfloor.agents.dialogue.model import (
     RunAction,
     Understanding,
     _label,
+    _shown,
+)
+from agentfloor.agents.dialogue.reading import (
+    _answers_free_text,
+    _corrects,
+    _is_free_text,
+    _is_skip,
+    _keyed,
+    _names_slot,
+    _other_values,
+    _read,
+    _read_value,
 )
 from agentfloor.agents.dialogue.turn import _goodbye, _offer_more, _Turn
 from agentfloor.agents.skills.model import ActionKind, Skill, SkillSet, SkillSlot
-from agentfloor.flows.model import SlotType
-from agentfloor.flows.slots import Reading, read_answer, read_slot, read_yes_no
+from agentfloor.flows.slots import Reading, is_yes_no_enum, read_yes_no
 from agentfloor.flows.templates import render
 from agentfloor.routing.expressions import parse_expression
 
 __all__ = ["CONFIRM_RETRIES"]
 
 CONFIRM_RETRIES: Final = 2  # a confirmation is asked again this often before a handoff
-_SKIP_WORDS: Final = frozenset(
-    {"skip", "no", "none", "nope", "nothing", "no thanks", "n/a", "pass"}
-)
 
 
 def _advance(turn: _Turn, skill: Skill, *, confirmed: bool = False) -> None:
@@ -60,7 +71,7 @@ def _advance(turn: _Turn, skill: Skill, *, confirmed: bool = False) -> None:
 
 
 def _start_skill(
-    turn: _Turn, skill: Skill, entities: Mapping[str, object], keep: Mapping[str, object]
+    turn: _Turn, skill: Skill, heard: Understanding, keep: Mapping[str, object]
 ) -> None:
     """Make `skill` the active one: carried-over values, then entities, then ask what is missing."""
     slots = {s.name: keep[s.name] for s in skill.slots if s.name in keep}
@@ -74,28 +85,72 @@ def _start_skill(
         lookups=0,
         skipped=(),
     )
-    _fill_from_entities(turn, skill, entities, skip=None)
+    _fill_from_entities(turn, skill, _keyed(skill, slots, heard.entities), None, heard.text)
     _advance(turn, skill)
 
 
 def _fill_from_entities(
-    turn: _Turn, skill: Skill, entities: Mapping[str, object], skip: SkillSlot | None
-) -> None:
-    """Fill the skill's empty slots (but `skip`) from entities, each entity used once."""
+    turn: _Turn, skill: Skill, entities: Mapping[str, object], skip: SkillSlot | None, text: str
+) -> set[str]:
+    """Fill the skill's empty slots (but `skip`) from entities, each entity used once.
+
+    Returns the entity keys used, and those `skip` reads, for `_revise` to leave alone.
+    """
     taken = {skip.name, skip.slot.type.value} if skip else set()
     slots = dict(turn.state.slots)
     for slot in skill.slots:
-        if slot is skip or slot.name in slots:
-            continue
-        for key in (slot.name, slot.slot.type.value):
-            if key in taken or entities.get(key) is None:
-                continue
-            reading = _read_value(slot, entities[key])
-            if reading.ok:
-                slots[slot.name] = reading.value
-                taken.add(key)
-                break
+        if slot is not skip and slot.name not in slots:
+            found = _entity_value(slot, entities, taken, text)
+            if found is not None:
+                slots[slot.name] = found
     turn.state = replace(turn.state, slots=slots)
+    return taken
+
+
+def _revise(
+    turn: _Turn, skill: Skill, entities: Mapping[str, object], text: str, taken: set[str]
+) -> list[SkillSlot]:
+    """Give filled slots the new values the message's entities carry; return the slots changed.
+
+    The caller decides that the message corrects one (a cue such as "instead", or any answer to
+    the confirmation). Entity keys already used (`taken`) are not used again.
+    """
+    slots = dict(turn.state.slots)
+    changed = []
+    for slot in skill.slots:
+        if slot.name in slots:
+            found = _entity_value(slot, entities, taken, text)
+            if found is not None and found != slots[slot.name]:
+                slots[slot.name] = found
+                changed.append(slot)
+    turn.state = replace(turn.state, slots=slots)
+    return changed
+
+
+def _entity_value(
+    slot: SkillSlot, entities: Mapping[str, object], taken: set[str], text: str
+) -> object | None:
+    """Return the value an unused entity gives `slot` (marking the entity used), else None.
+
+    A yes-or-no slot takes one only when the message names it ("no, I haven't paid the fee"
+    fills `fee_paid`; "yes, my name is Ann" does not): a "yes" in passing answers the question
+    asked.
+    """
+    if is_yes_no_enum(slot.slot.values) and not _names_slot(slot, text):
+        return None
+    for key in (slot.name, slot.slot.type.value):
+        if key in taken or entities.get(key) is None:
+            continue
+        reading = _read_value(slot, entities[key])
+        if reading.ok:
+            taken.add(key)
+            return reading.value
+    return None
+
+
+def _say_changed(turn: _Turn, changed: list[SkillSlot]) -> None:
+    said = [f"the {_label(s.name).lower()} to {_shown(turn.state.slots[s.name])}" for s in changed]
+    turn.say(CHANGED.format(changes=" and ".join(said)))
 
 
 def _on_slot(turn: _Turn, skills: SkillSet, skill: Skill, heard: Understanding) -> None:
@@ -103,7 +158,9 @@ def _on_slot(turn: _Turn, skills: SkillSet, skill: Skill, heard: Understanding) 
     if slot is None:  # the skill changed under a stored conversation: carry on with what it has
         _advance(turn, skill)
         return
-    _fill_from_entities(turn, skill, heard.entities, skip=slot)
+    entities = _keyed(skill, turn.state.slots, heard.entities)
+    taken = _fill_from_entities(turn, skill, entities, slot, heard.text)
+    changed = _revise(turn, skill, entities, heard.text, taken) if _corrects(heard.text) else []
     other = skills.for_intent(heard.intent) if heard.intent else None
     switch = other is not None and other.name != skill.name
     digression = heard.intent is not None and heard.intent in turn.policy.answers
@@ -114,18 +171,26 @@ def _on_slot(turn: _Turn, skills: SkillSet, skill: Skill, heard: Understanding) 
         return
     # Slot readers are lenient (a text slot takes anything, "2026-04-01" holds an order id), so a
     # recognised intent wins unless NLU found an entity for the asked slot itself.
-    entity = any(heard.entities.get(k) is not None for k in (slot.name, slot.slot.type.value))
+    entity = any(entities.get(k) is not None for k in (slot.name, slot.slot.type.value))
     if (switch or digression or goodbye) and not entity:
         reading = Reading(False)
     else:
-        reading = _read(slot, heard.text, heard.entities)
+        reading = _read(slot, heard.text, entities)
+    if reading.ok and _is_free_text(slot):
+        others = _other_values(skill, slot, entities)
+        reading = reading if _answers_free_text(heard.text, others) else Reading(False)
     if reading.ok:
         turn.state = replace(turn.state, slots={**turn.state.slots, slot.name: reading.value})
+        if changed:
+            _say_changed(turn, changed)
         _advance(turn, skill)
+    elif changed:  # a correction, not an answer: ask the same question again, not as a retry
+        _say_changed(turn, changed)
+        turn.say(render(slot.prompt, turn.context()))
     elif digression:
         _digress(turn, skill, heard, render(slot.prompt, turn.context()))
     elif switch and other is not None:
-        _start_skill(turn, other, heard.entities, turn.state.slots)
+        _start_skill(turn, other, heard, turn.state.slots)
     elif goodbye:
         _goodbye(turn)
     elif not slot.required:
@@ -142,8 +207,14 @@ def _on_slot(turn: _Turn, skills: SkillSet, skill: Skill, heard: Understanding) 
 
 
 def _on_confirmation(turn: _Turn, skill: Skill, heard: Understanding) -> None:
+    entities = _keyed(skill, turn.state.slots, heard.entities)
+    changed = _revise(turn, skill, entities, heard.text, set())
     answer = read_yes_no(heard.text, heard.intent)
-    if answer is True:
+    if changed:  # "no, make it Saturday": change it and confirm again
+        turn.state = replace(turn.state, retries=0)
+        _say_changed(turn, changed)
+        turn.say(render(skill.confirm or "", turn.context()))
+    elif answer is True:
         _advance(turn, skill, confirmed=True)
     elif answer is False:
         turn.state = replace(turn.state, slots={}, skipped=(), confirming=False)
@@ -201,44 +272,3 @@ def _digress(turn: _Turn, skill: Skill, heard: Understanding, question: str) -> 
     turn.say(turn.policy.answers[heard.intent or ""])
     topic = skill.description.strip().rstrip(".!?") or skill.name.replace("_", " ")
     turn.say(f"Now, back to {topic[:1].lower()}{topic[1:]}: {question}")
-
-
-# --- reading values -----------------------------------------------------------------------------
-
-
-def _read(slot: SkillSlot, text: str, entities: Mapping[str, object]) -> Reading:
-    if slot.scale is not None:
-        given = entities.get(slot.name)
-        return read_answer(slot.scale, str(given) if given is not None else text)
-    money = entities.get(slot.name, entities.get(slot.slot.type.value))
-    if slot.slot.type is SlotType.MONEY and isinstance(money, Mapping):
-        return _read_value(slot, money)
-    return read_slot(slot.slot, text, entities)
-
-
-def _read_value(slot: SkillSlot, value: object) -> Reading:
-    """Read a value that arrived already extracted (an entity, or a slot the flow has)."""
-    if slot.slot.type is SlotType.MONEY and isinstance(value, Mapping):
-        cents, currency = value.get("amount_cents"), value.get("currency")
-        if isinstance(cents, int) and not isinstance(cents, bool):
-            return Reading(True, {"amount_cents": cents, "currency": currency})
-        return Reading(False)
-    if isinstance(value, Mapping | list):
-        return Reading(False)
-    if slot.scale is not None:
-        return read_answer(slot.scale, str(value))
-    return read_slot(slot.slot, str(value))
-
-
-def _prefill(slot: SkillSlot, value: object) -> Reading | None:
-    if value is None:
-        return None
-    reading = _read_value(slot, value)
-    return reading if reading.ok else None
-
-
-def _is_skip(slot: SkillSlot, text: str) -> bool:
-    words = re.sub(r"[^\w\s/]", "", text.casefold()).strip()
-    if slot.slot.type is SlotType.ENUM and words in {v.casefold() for v in slot.slot.values}:
-        return False
-    return words in _SKIP_WORDS

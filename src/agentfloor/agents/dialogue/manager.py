@@ -16,7 +16,6 @@ from agentfloor.agents.dialogue.forms import (
     _on_not_found,
     _on_slot,
     _on_success,
-    _prefill,
     _start_skill,
 )
 from agentfloor.agents.dialogue.model import (
@@ -28,6 +27,7 @@ from agentfloor.agents.dialogue.model import (
     HandoffReason,
     Understanding,
 )
+from agentfloor.agents.dialogue.reading import _prefill
 from agentfloor.agents.dialogue.turn import _goodbye, _offer_more, _Turn
 from agentfloor.agents.skills.model import SkillSet
 from agentfloor.flows.slots import read_yes_no
@@ -138,7 +138,7 @@ def _on_idle(turn: _Turn, skills: SkillSet, heard: Understanding, *, asked_more:
         turn.say(policy.answers[intent])
         _offer_more(turn)
     elif skill is not None:
-        _start_skill(turn, skill, heard.entities, {})
+        _start_skill(turn, skill, heard, {})
     elif intent is not None and intent in policy.greeting_intents:
         turn.say(policy.greeting)
     elif intent is not None and intent in policy.goodbye_intents:

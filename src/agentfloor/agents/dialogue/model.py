@@ -18,6 +18,7 @@ from agentfloor.agents.skills.model import SkillAction
 
 __all__ = [
     "ANYTHING_ELSE",
+    "CHANGED",
     "NOT_FOUND",
     "START_AGAIN",
     "STILL_WORKING",
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 ANYTHING_ELSE: Final = "Is there anything else I can help with?"
+CHANGED: Final = "OK, I've changed {changes}."  # {changes}: "the day to Saturday and ..."
 START_AGAIN: Final = "No problem, let's start again."
 STILL_WORKING: Final = "Just a moment, I'm still working on that."
 WHAT_ELSE: Final = "Sure, what can I help you with?"
