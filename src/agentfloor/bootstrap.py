@@ -71,9 +71,7 @@ def build(settings: Settings | None = None, *, upgrade: bool = True) -> Containe
     chat = ChatService(ctx)
     nlu = NluService(ctx, encoder=_encoder_factory(settings), sentiment=VaderSentiment())
     webhooks = HttpWebhookCaller()
-    assistant = Assistant(
-        ctx, router=router, nlu=nlu, webhooks=webhooks, post=chat.post_ai_message, llm=llm
-    )
+    assistant = Assistant(ctx, router=router, nlu=nlu, webhooks=webhooks, chat=chat, llm=llm)
     chat.add_responder(assistant)
     return Container(
         settings=settings,

@@ -131,3 +131,24 @@ def test_two_subscribers_each_get_every_event(bus: EventBus, tenants: tuple[str,
 
     first, second = asyncio.run(scenario())
     assert first == second == [f"evt_{n}" for n in range(5)]
+
+
+def test_a_subscriber_can_follow_some_subjects_only(
+    bus: EventBus, tenants: tuple[str, str]
+) -> None:
+    a, _ = tenants
+
+    async def scenario() -> list[Event]:
+        sub = bus.subscribe(a, ["chat"])
+        sub.follow({"s2", "s4"})
+        for n in range(1, 6):
+            bus.publish(event(a, "chat.message", n))
+        got = await collect(sub, 2)
+        sub.follow(None)  # every subject again
+        bus.publish(event(a, "chat.message", 6))
+        got += await collect(sub, 1)
+        sub.close()
+        await asyncio.sleep(0)
+        return got
+
+    assert [e.id for e in asyncio.run(scenario())] == ["evt_2", "evt_4", "evt_6"]

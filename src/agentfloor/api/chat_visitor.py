@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi import WebSocket
@@ -45,6 +46,10 @@ __all__ = [
     "VisitorSession",
     "message_frame",
 ]
+
+# The AI agent answers in threads of its own, so storing and acknowledging customers' messages
+# (the default thread pool) never queues behind the AI's thinking.
+_AI_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ai-reply")
 
 MAX_FRAME_CHARS = 16_384  # a 4,000-character message in JSON fits with room to spare
 MESSAGES_PER_S = 5.0  # sustained messages per connection ...
@@ -139,6 +144,7 @@ class VisitorSession:
     async def run(self) -> None:
         """Serve the connection until the visitor goes away."""
         subscription = self.chat.ctx.bus.subscribe(self.tenant.id, ["chat"])
+        self._subscription = subscription  # every chat of the tenant until the welcome
         pump = asyncio.create_task(self._pump(subscription))
         try:
             while True:
@@ -205,6 +211,7 @@ class VisitorSession:
             "phone": _optional_str(data, "phone", 40),
         }
         async with self._state:
+            self._subscription.follow(None)  # the next conversation's first events too
             conversation = await asyncio.to_thread(
                 self.chat.open_conversation,
                 self.tenant.id,
@@ -218,6 +225,7 @@ class VisitorSession:
     async def _welcome(self, conversation: Conversation) -> None:
         """Switch to `conversation` and send its welcome (called holding `_state`)."""
         self.interaction_id = conversation.interaction.id
+        self._subscription.follow({self.interaction_id})
         self.sent_seq = conversation.delivered_seq
         await self._send(
             {
@@ -246,6 +254,7 @@ class VisitorSession:
         except ConversationClosed:
             async with self._state:  # the chat ended: the message starts a new one
                 assert self.visitor_id is not None
+                self._subscription.follow(None)  # the new conversation's first events too
                 conversation = await asyncio.to_thread(
                     self.chat.open_conversation, self.tenant.id, self.visitor_id
                 )
@@ -268,7 +277,8 @@ class VisitorSession:
     async def _reply(self, previous: asyncio.Task[None] | None, message: ChatMessage) -> None:
         if previous is not None:  # replies keep the order of the messages they answer
             await asyncio.gather(previous, return_exceptions=True)
-        await asyncio.to_thread(self.chat.respond, self.tenant.id, message)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(_AI_THREADS, self.chat.respond, self.tenant.id, message)
 
     async def _typing(self) -> None:
         now = self.clock.now()

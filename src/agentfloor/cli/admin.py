@@ -42,7 +42,12 @@ def serve(
             f"agentfloor on http://{settings.host}:{settings.port} "
             f"(database {escape(masked_url(settings.resolved_database_url()))})"
         )
-        uvicorn.run(create_app(container), host=settings.host, port=settings.port)
+        uvicorn.run(
+            create_app(container),
+            host=settings.host,
+            port=settings.port,
+            ws_per_message_deflate=False,  # chat frames are tiny: compressing costs CPU
+        )
 
 
 @db_app.command("upgrade")

@@ -346,4 +346,9 @@ def demo(
             f'"{base}/v1/tasks"'
         )
         if serve:
-            uvicorn.run(create_app(container), host=settings.host, port=settings.port)
+            uvicorn.run(
+                create_app(container),
+                host=settings.host,
+                port=settings.port,
+                ws_per_message_deflate=False,  # chat frames are tiny: compressing costs CPU
+            )

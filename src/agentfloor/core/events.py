@@ -7,7 +7,7 @@ in-process bus is the default and a Redis Streams bus implements the same `Event
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -52,6 +52,10 @@ class Subscription(Protocol):
 
     async def get(self) -> Event:
         """Wait for and return the next matching event."""
+        ...
+
+    def follow(self, subject_ids: Collection[str] | None) -> None:
+        """Keep only events about these subjects from now on (None: every subject)."""
         ...
 
     def close(self) -> None:

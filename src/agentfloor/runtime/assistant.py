@@ -26,7 +26,7 @@ import contextlib
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -45,10 +45,12 @@ from agentfloor.interactions.model import Interaction, transition
 from agentfloor.interactions.states import InteractionState
 from agentfloor.routing.model import Task, TaskState
 from agentfloor.runtime.assistant_settings import AssistantSettings, load_settings
+from agentfloor.runtime.chat import ChatService
 from agentfloor.runtime.context import Changes, ServiceContext
 from agentfloor.runtime.nlu import NluService
 from agentfloor.runtime.router import RouterService
 from agentfloor.runtime.skill_actions import SkillActions, WebhookCaller
+from agentfloor.runtime.uow import UnitOfWork
 
 __all__ = ["Assistant", "Outcome"]
 
@@ -67,8 +69,6 @@ _NO_AGENTS: Final = (
 _QUIET_STATES: Final = frozenset(
     {InteractionState.QUEUED, InteractionState.OFFERED, InteractionState.CONNECTED}
 )
-
-Post = Callable[[str, str, str], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ class Assistant:
         router: RouterService,
         nlu: NluService,
         webhooks: WebhookCaller,
-        post: Post,
+        chat: ChatService,
         llm: LlmClient | None = None,
     ) -> None:
         self.ctx = ctx
@@ -109,7 +109,7 @@ class Assistant:
         self.nlu = nlu
         self.webhooks = webhooks
         self.actions = SkillActions(ctx, webhooks)
-        self.post = post
+        self.chat = chat
         self.llm = llm
         self._locks = [threading.Lock() for _ in range(_STRIPES)]
 
@@ -128,6 +128,7 @@ class Assistant:
             interaction = uow.interactions.get(interaction_id)
             settings = load_settings(uow)
             session = uow.ai_sessions.get(interaction_id)
+            trained_at = uow.intent_models.trained_at()
         if interaction is None or not settings.enabled or interaction.is_final:
             return
         if session is None:
@@ -142,6 +143,7 @@ class Assistant:
             timezone=settings.timezone,
             region=settings.region,
             enums=settings.enums(),
+            trained_at=trained_at,
         )
         turn = _Turn(session=dict(session))
         try:
@@ -155,10 +157,13 @@ class Assistant:
         turn.session["handled_seq"] = message.seq
         if turn.outcome is not None:
             turn.session["outcome"] = dataclasses.asdict(turn.outcome)
-        self._save(interaction, turn)
-        for reply in turn.replies:
-            if reply.strip():
-                self.post(tenant_id, interaction_id, reply)
+        replies = [r for r in turn.replies if r.strip()]
+        self.chat.post_ai_messages(
+            tenant_id,
+            interaction_id,
+            replies,
+            also=lambda uow, changes: self._record(uow, changes, interaction, turn),
+        )
         if turn.complete:
             self._complete(interaction)
 
@@ -698,32 +703,33 @@ class Assistant:
             changes.commit()
 
     def _save(self, interaction: Interaction, turn: _Turn) -> None:
-        """Store the session and, once, the outcome event (and the summary on the interaction)."""
+        """Store the session and, once, the outcome, in a transaction of their own."""
         with self.ctx.uow(interaction.tenant_id) as uow:
-            now = self.ctx.clock.now()
-            uow.ai_sessions.put(interaction.id, turn.session, now)
-            outcome = turn.outcome
-            if outcome is not None:
-                current = uow.interactions.get(interaction.id) or interaction
-                facts = turn.session.get("handoff_facts") or {}
-                data: dict[str, Any] = {
-                    "outcome": outcome.outcome,
-                    "reason": outcome.reason,
-                    "detail": outcome.detail,
-                }
-                if outcome.outcome == "handed_off":
-                    data |= {"task_id": facts.get("task_id"), "summary": facts.get("summary")}
-                attributes = {
-                    **current.attributes,
-                    "ai": {k: data[k] for k in ("outcome", "reason")},
-                }
-                saved = dataclasses.replace(current, attributes=attributes, updated_at=now)
-                uow.interactions.save(saved)
-                changes = Changes(self.ctx, uow, None, now)
-                changes.log(saved, "ai.outcome", data)
-                changes.commit()
-            else:
-                uow.commit()
+            changes = Changes(self.ctx, uow, None, self.ctx.clock.now())
+            self._record(uow, changes, interaction, turn)
+            changes.commit()
+
+    def _record(
+        self, uow: UnitOfWork, changes: Changes, interaction: Interaction, turn: _Turn
+    ) -> None:
+        """Write the session and, once, the outcome event (and the summary on the interaction)."""
+        uow.ai_sessions.put(interaction.id, turn.session, changes.now)
+        outcome = turn.outcome
+        if outcome is None:
+            return
+        current = uow.interactions.get(interaction.id) or interaction
+        facts = turn.session.get("handoff_facts") or {}
+        data: dict[str, Any] = {
+            "outcome": outcome.outcome,
+            "reason": outcome.reason,
+            "detail": outcome.detail,
+        }
+        if outcome.outcome == "handed_off":
+            data |= {"task_id": facts.get("task_id"), "summary": facts.get("summary")}
+        attributes = {**current.attributes, "ai": {k: data[k] for k in ("outcome", "reason")}}
+        saved = dataclasses.replace(current, attributes=attributes, updated_at=changes.now)
+        uow.interactions.save(saved)
+        changes.log(saved, "ai.outcome", data)
 
     def _complete(
         self,

@@ -97,6 +97,12 @@ def message_data(message: ChatMessage, interaction: Interaction) -> dict[str, An
     }
 
 
+def _split(text: str) -> list[str]:
+    """Cut a reply into messages of at most `MAX_TEXT_CHARS` (blank: none)."""
+    text = text.strip()
+    return [text[i : i + MAX_TEXT_CHARS] for i in range(0, len(text), MAX_TEXT_CHARS)]
+
+
 def _retry(attempt: Callable[[], T]) -> T:
     for _ in range(_ATTEMPTS - 1):
         try:
@@ -240,6 +246,70 @@ class ChatService:
         text = check_text(text)
         return _retry(lambda: self._post(tenant_id, None, interaction_id, Sender.AI, text)).message
 
+    def post_ai_messages(
+        self,
+        tenant_id: str,
+        interaction_id: str,
+        texts: list[str],
+        also: Callable[[UnitOfWork, Changes], None] | None = None,
+    ) -> list[ChatMessage]:
+        """Store several software messages, and whatever `also` writes, in one transaction.
+
+        The AI agent's replies to one message and its session state commit together: one
+        commit instead of one per reply, and never replies without the state that produced them.
+        A closed chat takes no messages, but `also` still runs.
+        """
+        parts = [p for text in texts for p in _split(text)]
+        return _retry(lambda: self._post_many(tenant_id, interaction_id, parts, also))
+
+    def _post_many(
+        self,
+        tenant_id: str,
+        interaction_id: str,
+        texts: list[str],
+        also: Callable[[UnitOfWork, Changes], None] | None,
+    ) -> list[ChatMessage]:
+        with (
+            self._writers[hash((tenant_id, interaction_id)) % _LOCK_STRIPES],
+            self.ctx.uow(tenant_id) as uow,
+        ):
+            interaction = _require_chat(uow, interaction_id)
+            changes = Changes(self.ctx, uow, None, self.ctx.clock.now())
+            posted: list[ChatMessage] = []
+            if not interaction.is_final:
+                seq = uow.chat.last_seq(interaction_id)
+                event_seq = uow.events.last_seq(interaction_id)
+                for text in texts:
+                    seq, event_seq = seq + 1, event_seq + 1
+                    message = ChatMessage(
+                        id=self.ctx.ids.new("msg"),
+                        tenant_id=tenant_id,
+                        interaction_id=interaction_id,
+                        seq=seq,
+                        sender=Sender.AI,
+                        text=text,
+                        created_at=changes.now,
+                    )
+                    uow.chat.append(message)
+                    data = message_data(message, interaction)
+                    uow.events.append(
+                        InteractionEvent(
+                            id=self.ctx.ids.new("iev"),
+                            tenant_id=tenant_id,
+                            interaction_id=interaction_id,
+                            seq=event_seq,
+                            type="chat.message",
+                            at=changes.now,
+                            data=data,
+                        )
+                    )
+                    changes.event("chat.message", interaction_id, data)
+                    posted.append(message)
+            if also is not None:
+                also(uow, changes)
+            changes.commit()
+        return posted
+
     def _post(
         self,
         tenant_id: str,
@@ -354,8 +424,7 @@ class ChatService:
         for responder in responders:
             try:
                 for reply in responder.respond(self.ctx, interaction, message):
-                    for start in range(0, len(reply.strip()), MAX_TEXT_CHARS):
-                        part = reply.strip()[start : start + MAX_TEXT_CHARS]
+                    for part in _split(reply):
                         posted.append(self.post_ai_message(tenant_id, interaction.id, part))
             except Exception as exc:  # any responder bug: recorded with its reason, chat goes on
                 reason = f"{type(exc).__name__}: {exc}"[:1000]

@@ -47,6 +47,12 @@ _DATE_CUE: Final = re.compile(
     re.I,
 )
 
+
+class _Unread:
+    """Marks an argument the callee must read for itself."""
+
+
+UNREAD: Final = _Unread()
 _DEFAULT_MODELS: dict[str | None, bytes] = {}  # encoder name -> the default model, trained once
 _DEFAULT_LOCK = threading.Lock()
 
@@ -195,14 +201,16 @@ class NluService:
         """Whether `warm` has finished: the AI agent answers without loading anything first."""
         return self._warm
 
-    def model(self, tenant_id: str) -> IntentModel:
+    def model(self, tenant_id: str, *, trained_at: float | _Unread | None = UNREAD) -> IntentModel:
         """Return the tenant's model: cached, else loaded from storage, else trained on defaults.
 
-        Each call reads only the stored model's `trained_at`; the model itself is loaded when
-        that differs from the cached one (another process trained a newer one).
+        Each call reads only the stored model's `trained_at` (or takes it from the caller, who
+        read it in a transaction of its own); the model itself is loaded when that differs from
+        the cached one (another process trained a newer one).
         """
-        with self.ctx.uow(tenant_id) as uow:
-            trained_at = uow.intent_models.trained_at()
+        if isinstance(trained_at, _Unread):
+            with self.ctx.uow(tenant_id) as uow:
+                trained_at = uow.intent_models.trained_at()
         with self._lock:
             cached = self._models.get(tenant_id)
         if trained_at is None:
@@ -240,9 +248,13 @@ class NluService:
         timezone: str = "UTC",
         region: str | None = None,
         enums: Mapping[str, list[str]] | None = None,
+        trained_at: float | _Unread | None = UNREAD,
     ) -> tuple[Understanding, IntentPrediction]:
-        """Return what the customer said, as the dialogue manager reads it, and the raw intent."""
-        prediction = self.model(tenant_id).predict(text)
+        """Return what the customer said, as the dialogue manager reads it, and the raw intent.
+
+        `trained_at`: the stored model's, when the caller has just read it (saves a read).
+        """
+        prediction = self.model(tenant_id, trained_at=trained_at).predict(text)
         entities = extract_entities(
             text,
             now=self.ctx.clock.now(),

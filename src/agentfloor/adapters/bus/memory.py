@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Collection
 
 from agentfloor.core.events import Event, topic_matches
 
@@ -28,6 +29,15 @@ class MemorySubscription:
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=max_pending)
         self.closed = False
+        self.subjects: frozenset[str] | None = None  # None: every subject
+
+    def follow(self, subject_ids: Collection[str] | None) -> None:
+        """Keep only events about these subjects (None: every subject).
+
+        Filtered when published: a chat widget follows its own conversation and is not woken
+        for every other chat of the tenant.
+        """
+        self.subjects = None if subject_ids is None else frozenset(subject_ids)
 
     def _offer(self, event: Event) -> None:
         if self.closed:
@@ -67,7 +77,9 @@ class InMemoryEventBus:
             targets = [
                 s
                 for s in self._subs
-                if s.tenant_id == event.tenant_id and topic_matches(s.topics, event.topic)
+                if s.tenant_id == event.tenant_id
+                and (s.subjects is None or event.subject_id in s.subjects)
+                and topic_matches(s.topics, event.topic)
             ]
         for sub in targets:
             sub.deliver(event)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import deque
+from collections.abc import Collection
 from typing import Any
 
 import redis
@@ -63,6 +64,11 @@ class RedisSubscription:
         self._buffer: deque[Event] = deque()
         self._block_ms = block_ms
         self.closed = False
+        self.subjects: frozenset[str] | None = None
+
+    def follow(self, subject_ids: Collection[str] | None) -> None:
+        """Keep only events about these subjects (None: every subject)."""
+        self.subjects = None if subject_ids is None else frozenset(subject_ids)
 
     async def get(self) -> Event:
         """Wait for and return the next matching event."""
@@ -76,7 +82,9 @@ class RedisSubscription:
                 for entry_id, fields in entries:
                     self._last_id = entry_id
                     event = _decode(self.tenant_id, fields)
-                    if topic_matches(self.topics, event.topic):
+                    if topic_matches(self.topics, event.topic) and (
+                        self.subjects is None or event.subject_id in self.subjects
+                    ):
                         self._buffer.append(event)
         return self._buffer.popleft()
 

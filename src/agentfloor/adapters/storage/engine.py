@@ -4,10 +4,15 @@ SQLite is set up for a server that must not lose an acknowledged write: WAL jour
 `synchronous=FULL` (every commit is fsynced), foreign keys on, and a 30 s busy timeout. Every
 transaction starts with `BEGIN IMMEDIATE`, so two writers queue for the lock instead of one failing
 with "database is locked" when it upgrades a read to a write; in WAL mode readers never block.
+Within one process, transactions also take a Python lock first: SQLite's busy handler waits by
+sleeping (1, 2, 5, ... up to 100 ms at a time), which put hundreds of milliseconds on the slowest
+chat replies when a few threads wrote at once; a lock hands over the moment it is released.
+Other processes still queue on SQLite's own lock.
 """
 
 from __future__ import annotations
 
+import threading
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -61,9 +66,53 @@ def _make_sqlite_durable(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    turn = threading.Lock()  # held from BEGIN to COMMIT/ROLLBACK by this process's writer
+    holders: set[int] = set()  # ids of the DB-API connections holding it
+    guard = threading.Lock()
+
+    def release(dbapi_conn: Any) -> None:
+        with guard:
+            if id(dbapi_conn) not in holders:
+                return
+            holders.discard(id(dbapi_conn))
+        turn.release()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_conn = conn.connection.dbapi_connection
+        turn.acquire()
+        with guard:
+            holders.add(id(dbapi_conn))
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            release(dbapi_conn)
+            raise
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn: Any) -> None:
+        try:
+            if conn.connection.dbapi_connection.in_transaction:
+                conn.exec_driver_sql("COMMIT")  # commit now, then let the next writer in
+        finally:
+            release(conn.connection.dbapi_connection)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: Any) -> None:
+        try:
+            if conn.connection.dbapi_connection.in_transaction:
+                conn.exec_driver_sql("ROLLBACK")
+        finally:
+            release(conn.connection.dbapi_connection)
+
+    # A connection handed back to the pool mid-transaction is rolled back by the pool.
+    @event.listens_for(engine, "reset")
+    def _on_reset(dbapi_conn: Any, _record: Any, _state: Any) -> None:
+        release(dbapi_conn)
+
+    @event.listens_for(engine, "close")
+    def _on_close(dbapi_conn: Any, _record: Any) -> None:
+        release(dbapi_conn)
 
 
 def alembic_config(engine: Engine) -> Config:
