@@ -34,6 +34,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/crm_lookup.py
 	$(BIN)/python benchmarks/routing.py
+	$(BIN)/python benchmarks/chat.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

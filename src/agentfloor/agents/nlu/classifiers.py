@@ -111,6 +111,7 @@ class TfidfClassifier:
         self.vectorizers = vectorizers
         self.coef = coef
         self.intercept = intercept
+        self._analyzers: dict[int, Any] = {}
 
     @classmethod
     def fit(
@@ -148,11 +149,56 @@ class TfidfClassifier:
 
     def probabilities(self, texts: list[str]) -> FloatArray:
         """Return `(len(texts), n_classes)` class probabilities."""
+        if len(texts) == 1:
+            return softmax(self._logits_of_one(texts[0])[None, :])
         features = sparse.hstack(
             [vectorizer.transform(texts) for _, vectorizer in self.vectorizers], format="csr"
         )
         logits = np.asarray(features @ self.coef.T, dtype=np.float32) + self.intercept
         return softmax(logits)
+
+    def _logits_of_one(self, text: str) -> FloatArray:
+        """Score one text with the same numbers `transform` gives, without its overhead.
+
+        `TfidfVectorizer.transform` validates its input and builds sparse matrices on every
+        call: about 1 ms of a 2.5 ms prediction for one chat message. This is the same
+        computation for one document: analyzer, counts over the vocabulary, 1 + log(tf) times
+        IDF, L2 norm per feature family; a unit test holds it equal to `transform`.
+        """
+        columns: list[int] = []
+        values: list[float] = []
+        offset = 0
+        for _, vectorizer in self.vectorizers:
+            # A fitted vectorizer has `vocabulary_`; one rebuilt from saved terms has only the
+            # fixed `vocabulary` until its first transform.
+            vocabulary = getattr(vectorizer, "vocabulary_", None) or vectorizer.vocabulary
+            counts: dict[int, int] = {}
+            for term in self._analyzer(vectorizer)(text):
+                index = vocabulary.get(term)
+                if index is not None:
+                    counts[index] = counts.get(index, 0) + 1
+            if counts:
+                idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+                weights = (1.0 + np.log(tf)) * vectorizer.idf_[idx]
+                norm = float(np.sqrt(np.dot(weights, weights)))
+                if norm > 0:
+                    columns.extend((idx + offset).tolist())
+                    values.extend((weights / norm).tolist())
+            offset += len(vocabulary)
+        logits = self.intercept.astype(np.float32).copy()
+        if columns:
+            cols = np.asarray(columns, dtype=np.int64)
+            vals = np.asarray(values, dtype=np.float32)
+            logits += self.coef[:, cols] @ vals
+        return logits
+
+    def _analyzer(self, vectorizer: TfidfVectorizer) -> Any:
+        cached = self._analyzers.get(id(vectorizer))
+        if cached is None:
+            cached = vectorizer.build_analyzer()
+            self._analyzers[id(vectorizer)] = cached
+        return cached
 
 
 class EmbeddingClassifier:
