@@ -21,7 +21,7 @@ from agentfloor.flows.slots import MAX_PATTERN_CHARS
 from agentfloor.routing.errors import ExpressionError
 from agentfloor.routing.expressions import parse_expression
 
-__all__ = ["BLOCK_TYPES", "read_block"]
+__all__ = ["BLOCK_TYPES", "check_pattern", "read_block"]
 
 _DTMF: Final = re.compile(r"^[0-9*#]{1,4}$")
 _METHODS: Final = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -100,7 +100,7 @@ def _slot(s: Fields) -> m.Slot:
     if pattern and slot_type is not m.SlotType.ORDER_ID:
         s.problem("pattern", "only `order_id` slots take a `pattern`")
     elif pattern:
-        _check_pattern(s, pattern)
+        check_pattern(s, pattern)
     region = s.text("region", required=False, template=False).upper() or None
     if region and not re.fullmatch(r"[A-Z]{2}", region):
         s.problem("region", "`region` is a two-letter country code such as GB")
@@ -108,7 +108,8 @@ def _slot(s: Fields) -> m.Slot:
     return m.Slot(name, slot_type, tuple(values), pattern, region)
 
 
-def _check_pattern(s: Fields, pattern: str) -> None:
+def check_pattern(s: Fields, pattern: str) -> None:
+    """Refuse a slot pattern with groups (runaway matching) or that is not a regex."""
     if len(pattern) > MAX_PATTERN_CHARS or re.search(r"(?<!\\)\(", pattern):
         s.problem(
             "pattern",

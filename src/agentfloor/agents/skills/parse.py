@@ -62,7 +62,7 @@ from agentfloor.core.errors import InvalidInput, ProblemDetail
 from agentfloor.flows.errors import FlowInvalid
 from agentfloor.flows.fields import Context, Fields, yaml_hint
 from agentfloor.flows.model import QuestionKind, Slot, SlotType
-from agentfloor.flows.slots import MAX_PATTERN_CHARS
+from agentfloor.flows.schema import check_pattern
 from agentfloor.flows.validation import load_document
 from agentfloor.routing.errors import ExpressionError
 from agentfloor.routing.expressions import parse_expression
@@ -408,7 +408,7 @@ def _slot(s: _Fields) -> SkillSlot:
     if pattern and known and slot_type is not SlotType.ORDER_ID:
         s.problem("pattern", "only `order_id` slots take a `pattern`")
     elif pattern:
-        _check_pattern(s, pattern)
+        check_pattern(s, pattern)  # the same rule as a flow's collect slot
     region = s.text("region", required=False, template=False).upper() or None
     if region and known and slot_type is not SlotType.PHONE:
         s.problem("region", "only `phone` slots take a `region`")
@@ -454,22 +454,6 @@ def _values(s: _Fields, slot_type: SlotType) -> tuple[str, ...]:
         else:
             values.append(value.strip())
     return tuple(values)
-
-
-def _check_pattern(s: _Fields, pattern: str) -> None:
-    # The same rule as a flow's collect slot (`flows.schema`): no groups, so that matching a
-    # customer's text cannot backtrack without end.
-    if len(pattern) > MAX_PATTERN_CHARS or re.search(r"(?<!\\)\(", pattern):
-        s.problem(
-            "pattern",
-            f"use a pattern without groups, at most {MAX_PATTERN_CHARS} "
-            "characters (e.g. 'ORD-[0-9]{6}'): no groups means no runaway matching",
-        )
-        return
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        s.problem("pattern", f"not a regular expression: {exc}")
 
 
 def _action(f: _Fields) -> SkillAction | None:
