@@ -9,6 +9,7 @@ from that clock too and so stay time-ordered.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -258,11 +259,15 @@ def _ensure_workflow(ctx: ServiceContext, router: RouterService, tenant: Tenant)
     return made.id
 
 
-DEMO_ORDERS: tuple[tuple[str, str, str], ...] = (
-    ("ORD-100001", "out for delivery", "today"),
-    ("ORD-100002", "shipped", "in two days"),
-    ("ORD-100003", "being packed", "next week"),
-    ("ORD-100004", "delivered", "last Tuesday"),
+DEMO_ORDERS: tuple[tuple[str, str, int], ...] = (  # id, status, delivery in days from today
+    ("ORD-100001", "out for delivery", 0),
+    ("ORD-100002", "shipped", 2),
+    ("ORD-100003", "being packed", 6),
+    ("ORD-100004", "delivered", -3),
+)
+DEMO_HOURS_ANSWER = (
+    "We're open Monday to Friday from 9am to 5pm and on Saturday from 10am to 1pm, "
+    "UK time. We're closed on Sundays and bank holidays."
 )
 
 
@@ -284,6 +289,7 @@ def _ensure_assistant(
                 "timezone": "Europe/London",
                 "region": "GB",
                 "handoff_workflows": {"default": workflow_id, "sales": workflow_id},
+                "answers": {"opening_hours": DEMO_HOURS_ANSWER},
                 "calendar": {
                     "hours": {"mon-fri": "09:00-17:00", "sat": "10:00-13:00"},
                     "slot_minutes": 30,
@@ -291,7 +297,10 @@ def _ensure_assistant(
                 },
             },
         )
-        for order_id, status, delivery in DEMO_ORDERS:
+        today = datetime.date.today()
+        for order_id, status, days in DEMO_ORDERS:
+            day = today + datetime.timedelta(days=days)
+            delivery = f"{day:%A} {day.day} {day:%B}"
             order = Order(tenant.id, order_id, None, status, delivery, None, ctx.clock.now())
             assistant_admin.put_order(ctx, actor, order)
     if nlu.info(tenant.id) is None:
