@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/crm_lookup.py
 	$(BIN)/python benchmarks/routing.py
 	$(BIN)/python benchmarks/chat.py
+	$(BIN)/python benchmarks/erlang.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

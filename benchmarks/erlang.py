@@ -1,0 +1,129 @@
+"""Erlang C staffing: agentfloor.wfm against pyworkforce's ErlangC, the same questions in one run.
+
+For each call volume (default 10 to 100,000 calls per interval, plus 750,000 calls: 100,000
+Erlangs), AHT 240 s, a 30-minute interval and an 80/20 service level, both libraries are asked
+for the fewest agents. Reported per volume: traffic, each library's answer and time per call
+(the best of `--repeat` runs, each from scratch), whether the answers agree, and any failure of
+the peer (an exception, or an answer that is not a finite number). Our Erlang A answer with
+`--patience` seconds of mean patience is shown beside them; pyworkforce has no Erlang A.
+
+pyworkforce 0.5.1 (the last release for Python 3.11) computes Erlang B by the inverse recurrence
+and searches linearly upwards from round(A + 1), so its cost grows with A x (answer - A); ours
+brackets and bisects over one pass of the Erlang B recurrence.
+
+    .venv/bin/python benchmarks/erlang.py
+    .venv/bin/python benchmarks/erlang.py --calls 100 1000 --sl 90/15 --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from importlib.metadata import version
+from typing import Any
+
+from pyworkforce.queuing import ErlangC
+from rich.console import Console
+from rich.table import Table
+
+from agentfloor.wfm import StaffingTarget, erlang_a_staffing, erlang_c_staffing, traffic_erlangs
+
+DEFAULT_CALLS = [10, 30, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 750_000]
+
+
+def best_time(fn: Callable[[], Any], repeat: int) -> tuple[Any, float]:
+    """Return the last result and the shortest of `repeat` wall-clock timings, in seconds."""
+    best, result = math.inf, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return result, best
+
+
+def peer(calls: int, aht_s: float, answer_s: float, interval_min: float, level: float) -> Any:
+    """pyworkforce's answer; it takes minutes, and its `asa` is the target answer time."""
+    return ErlangC(
+        transactions=calls, aht=aht_s / 60, asa=answer_s / 60, interval=interval_min
+    ).required_positions(service_level=level)["raw_positions"]
+
+
+def fmt_time(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:,.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:,.1f} ms"
+    return f"{seconds:,.2f} s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--calls", type=int, nargs="+", default=DEFAULT_CALLS)
+    parser.add_argument("--aht", type=float, default=240.0, help="seconds")
+    parser.add_argument("--interval", type=float, default=30.0, help="minutes")
+    parser.add_argument("--sl", default="80/20", help="percent/seconds")
+    parser.add_argument("--patience", type=float, default=90.0, help="seconds, for Erlang A")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    percent, answer_s = (float(v) for v in args.sl.split("/"))
+    level = percent / 100
+    target = StaffingTarget(service_level=level, answer_time_s=answer_s)
+
+    console = Console()
+    table = Table(
+        title=(
+            f"Erlang C staffing, AHT {args.aht:g} s, {args.interval:g}-min interval, "
+            f"{args.sl} service level (best of {args.repeat})"
+        )
+    )
+    for name in ("calls", "Erlangs", "agentfloor", "time", "pyworkforce", "time", "speed-up",
+                 "same?", f"Erlang A ({args.patience:g} s)", "time"):  # fmt: skip
+        table.add_column(name, justify="right")
+    agree = total = 0
+    for calls in args.calls:
+        traffic = traffic_erlangs(calls, args.aht, args.interval * 60)
+        ours, ours_s = best_time(partial(erlang_c_staffing, traffic, args.aht, target), args.repeat)
+        ours_a, ours_a_s = best_time(
+            partial(erlang_a_staffing, traffic, args.aht, args.patience, target), args.repeat
+        )
+        try:
+            theirs, theirs_s = best_time(
+                partial(peer, calls, args.aht, answer_s, args.interval, level), args.repeat
+            )
+            bad = not isinstance(theirs, int | float) or not math.isfinite(theirs)
+            peer_cell = f"[red]{theirs!r}[/]" if bad else str(theirs)
+        except (ArithmeticError, ValueError) as exc:  # OverflowError, ZeroDivisionError...
+            theirs, theirs_s, bad = None, math.nan, True
+            peer_cell = f"[red]fails: {type(exc).__name__}[/]"
+        same = not bad and theirs == ours.agents
+        agree += same
+        total += 1
+        table.add_row(
+            f"{calls:,}",
+            f"{traffic:,.1f}",
+            str(ours.agents),
+            fmt_time(ours_s),
+            peer_cell,
+            "-" if bad else fmt_time(theirs_s),
+            "-" if bad else f"{theirs_s / ours_s:,.1f}x",
+            "[green]yes[/]" if same else "[red]no[/]",
+            str(ours_a.agents),
+            fmt_time(ours_a_s),
+        )
+    console.print(table)
+    console.print(
+        f"answers agree on {agree}/{total} volumes. agentfloor {version('agentfloor')}, "
+        f"pyworkforce {version('pyworkforce')}; Python {sys.version.split()[0]} on "
+        f"{platform.machine()} {platform.processor() or platform.system()}, "
+        f"{os.cpu_count()} CPUs."
+    )
+
+
+if __name__ == "__main__":
+    main()
