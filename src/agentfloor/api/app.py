@@ -28,6 +28,7 @@ from agentfloor.api.routes import (
     interactions,
     notes,
     routing,
+    wfm,
 )
 from agentfloor.bootstrap import Container
 from agentfloor.runtime.router_timers import RouterTimers
@@ -105,6 +106,7 @@ def create_app(container: Container) -> FastAPI:
         admin,
         events,
         chat,
+        wfm,
     ):
         app.include_router(module.router)
     # The chat widget and its demo page; a data path, not an import of the `web` layer above.
