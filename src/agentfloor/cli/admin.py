@@ -12,8 +12,7 @@ from rich.markup import escape
 
 from agentfloor.access.model import Role
 from agentfloor.adapters.storage import alembic_config
-from agentfloor.api.app import create_app
-from agentfloor.cli.common import err, masked_url, open_container, out, resolve_tenant
+from agentfloor.cli.common import err, masked_url, open_container, out, resolve_tenant, web_app
 from agentfloor.runtime import access
 from agentfloor.settings import Settings
 
@@ -43,7 +42,7 @@ def serve(
             f"(database {escape(masked_url(settings.resolved_database_url()))})"
         )
         uvicorn.run(
-            create_app(container),
+            web_app(container),
             host=settings.host,
             port=settings.port,
             ws_per_message_deflate=False,  # chat frames are tiny: compressing costs CPU

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
 from sqlalchemy.engine import make_url
@@ -13,7 +14,7 @@ from agentfloor.bootstrap import Container, build
 from agentfloor.runtime.access import get_tenant
 from agentfloor.settings import Settings
 
-__all__ = ["err", "masked_url", "open_container", "out", "resolve_tenant"]
+__all__ = ["err", "masked_url", "open_container", "out", "resolve_tenant", "web_app"]
 
 # soft_wrap: an API key or a curl line must never be broken across lines, or it cannot be copied.
 out = Console(soft_wrap=True, highlight=False)
@@ -40,3 +41,10 @@ def open_container(
 def resolve_tenant(container: Container, tenant: str) -> Tenant:
     """Return the tenant with this slug or id; `NotFound` names what was asked for."""
     return get_tenant(container.ctx, tenant)
+
+
+def web_app(container: Container) -> Any:
+    """Build the web app (imported here, so commands that serve nothing start fast)."""
+    from agentfloor.api.app import create_app
+
+    return create_app(container)

@@ -23,8 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from agentfloor.access.model import Principal, Role, Tenant
 from agentfloor.agents.ports import Order
-from agentfloor.api.app import create_app
-from agentfloor.cli.common import err, open_container, out
+from agentfloor.cli.common import err, open_container, out, web_app
 from agentfloor.cli.demo_data import (
     CAPACITY,
     DAY_S,
@@ -356,7 +355,7 @@ def demo(
         )
         if serve:
             uvicorn.run(
-                create_app(container),
+                web_app(container),
                 host=settings.host,
                 port=settings.port,
                 ws_per_message_deflate=False,  # chat frames are tiny: compressing costs CPU

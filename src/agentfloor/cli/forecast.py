@@ -1,0 +1,290 @@
+"""`agentfloor forecast FILE`: forecast interval arrivals from a CSV, or backtest the models.
+
+The CSV has a header `start,calls` (ISO local start of each interval, calls that arrived in it),
+like `anonymous_bank_arrivals/arrivals_6min.csv`. The history is validated and aggregated by
+`agentfloor.wfm` (gaps, duplicates and negative counts are reported, never forecast silently);
+this module only reads the file, prints the rich tables and draws the PNG plot with matplotlib.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import time
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import numpy.typing as npt
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from agentfloor.cli.common import out
+from agentfloor.core.errors import InvalidInput, ProblemDetail
+from agentfloor.wfm.backtest import BASELINE, BacktestResult, backtest_arrivals
+from agentfloor.wfm.forecast import (
+    ArrivalForecast,
+    forecast_arrivals,
+    holiday_dates,
+)
+from agentfloor.wfm.series import ArrivalSeries, GapFill, aggregate_arrivals, arrival_series
+
+__all__ = ["forecast", "parse_duration_min", "read_arrivals_csv"]
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$")
+_UNIT_MIN = {"m": 1, "min": 1, "h": 60, "d": 24 * 60, "w": 7 * 24 * 60}
+
+
+class ModelChoice(StrEnum):
+    """`--model`: the model used for the forecast (the backtest runs all of them)."""
+
+    MSTL = "mstl"
+    MSTL_AUTOETS = "mstl_autoets"
+    AUTOETS = "autoets"
+    SEASONAL_NAIVE = "seasonal_naive"
+
+
+class FillChoice(StrEnum):
+    """`--fill`: what a missing interval in the file means."""
+
+    INTERPOLATE = "interpolate"
+    ZERO = "zero"
+    ERROR = "error"
+
+
+def parse_duration_min(text: str, option: str) -> int:
+    """Minutes in `30m`, `1h`, `7d` or `2w`; `InvalidInput` names the option otherwise."""
+    match = _DURATION.match(text.lower())
+    if not match or int(match[1]) == 0:
+        raise InvalidInput(
+            f"{option} {text!r} is not a duration like 30m, 1h, 7d or 2w",
+            problems=[ProblemDetail(option, "a positive whole number and a unit: m, h, d, w")],
+        )
+    return int(match[1]) * _UNIT_MIN[match[2]]
+
+
+def read_arrivals_csv(
+    path: Path, *, fill: GapFill = "interpolate", until: date | None = None
+) -> ArrivalSeries:
+    """Read a `start,calls` CSV (rows before `until` only) and validate it.
+
+    Problems name CSV lines (`line 2` is the first data row), not the 0-based rows of the domain.
+    """
+    starts: list[datetime] = []
+    counts: list[float] = []
+    lines: list[int] = []
+    problems: list[ProblemDetail] = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or not {"start", "calls"} <= set(reader.fieldnames):
+            raise InvalidInput(
+                f"{path}: the header must name the columns start and calls",
+                problems=[ProblemDetail("header", f"found {reader.fieldnames}")],
+            )
+        for line, row in enumerate(reader, start=2):
+            try:
+                start = datetime.fromisoformat(row["start"])
+                calls = float(row["calls"])
+            except (TypeError, ValueError):
+                problems.append(ProblemDetail(f"line {line}", f"cannot read {row}"))
+                continue
+            if until is not None and start.date() >= until:
+                continue
+            starts.append(start)
+            counts.append(calls)
+            lines.append(line)
+    if problems:
+        raise InvalidInput(
+            f"{path}: {len(problems)} unreadable row(s), first {problems[0].loc}",
+            problems=problems[:20],
+        )
+    try:
+        return arrival_series(starts, counts, fill=fill)
+    except InvalidInput as exc:
+        raise InvalidInput(
+            f"{path}: {_rows_to_lines(exc.message, lines)}",
+            problems=[
+                ProblemDetail(_rows_to_lines(p.loc, lines), _rows_to_lines(p.message, lines))
+                for p in exc.problems
+            ],
+        ) from exc
+
+
+def forecast(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV: start,calls")],
+    interval: Annotated[str, typer.Option(help="Forecast interval: 15m, 30m or 60m.")] = "30m",
+    horizon: Annotated[str, typer.Option(help="How far ahead: e.g. 7d, 48h, 2w.")] = "7d",
+    backtest: Annotated[
+        bool, typer.Option("--backtest", help="Rolling-origin backtest of every model.")
+    ] = False,
+    origins: Annotated[int, typer.Option(help="Backtest origins, one horizon apart.")] = 8,
+    model: Annotated[ModelChoice, typer.Option(help="Model for the forecast.")] = ModelChoice.MSTL,
+    country: Annotated[
+        str, typer.Option(help="Holiday calendar (ISO code, e.g. IL); empty: no holidays.")
+    ] = "",
+    fill: Annotated[FillChoice, typer.Option(help="Missing intervals.")] = FillChoice.INTERPOLATE,
+    until: Annotated[str, typer.Option(help="Use only rows before this date (YYYY-MM-DD).")] = "",
+    plot: Annotated[Path, typer.Option(help="PNG of forecast vs actual.")] = Path("forecast.png"),
+) -> None:
+    """Forecast calls per interval from a CSV history, or backtest the models against it."""
+    interval_min = parse_duration_min(interval, "--interval")
+    horizon_min = parse_duration_min(horizon, "--horizon")
+    if horizon_min % interval_min:
+        raise InvalidInput(
+            f"--horizon {horizon} is not a whole number of {interval} intervals",
+            problems=[ProblemDetail("--horizon", "use a multiple of --interval")],
+        )
+    horizon_n = horizon_min // interval_min
+    cutoff = _parse_date(until, "--until") if until else None
+    series = read_arrivals_csv(file, fill=fill.value, until=cutoff)
+    if series.interval_min != interval_min:
+        series = aggregate_arrivals(series, interval_min)
+    for note in series.repairs:
+        out.print(f"[yellow]repaired:[/] {note}")
+    years = range(series.start.year, series.start_of(len(series) + horizon_n).year + 1)
+    holidays = holiday_dates(country, years) if country else {}
+    if not country:
+        out.print("[dim]no holiday calendar: pass --country (e.g. IL) for holiday effects[/]")
+    started = time.perf_counter()
+    if backtest:
+        result = _run_backtest(series, horizon_n, origins, holidays)
+        elapsed = time.perf_counter() - started
+        out.print(_backtest_table(result, elapsed, country))
+        _plot_backtest(result, plot)
+    else:
+        fc = forecast_arrivals(series, horizon_n, model=model.value, holidays=holidays)
+        elapsed = time.perf_counter() - started
+        out.print(_forecast_table(fc, elapsed))
+        _plot_forecast(series, fc, plot)
+    out.print(f"plot: {plot}")
+
+
+def _run_backtest(
+    series: ArrivalSeries, horizon: int, origins: int, holidays: dict[date, str]
+) -> BacktestResult:
+    columns = (TextColumn("backtest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=out, transient=True) as progress:
+        task = progress.add_task("origins", total=origins)
+        return backtest_arrivals(
+            series,
+            horizon=horizon,
+            origins=origins,
+            holidays=holidays,
+            on_origin=lambda done, _total: progress.update(task, completed=done),
+        )
+
+
+def _backtest_table(result: BacktestResult, elapsed_s: float, country: str) -> Table:
+    first, last = result.origins[0].origin, result.origins[-1].origin
+    table = Table(
+        title=f"Backtest: {len(result.origins)} origins {first:%Y-%m-%d} .. {last:%Y-%m-%d}, "
+        f"horizon {result.horizon} x {result.interval_min} min, holidays: {country or 'none'}",
+        caption=f"wall time {elapsed_s:.1f} s; WAPE pooled over origins (lower is better)",
+    )
+    table.add_column("model")
+    table.add_column("WAPE", justify="right")
+    table.add_column("vs seasonal naive", justify="right")
+    table.add_column("best origin", justify="right")
+    table.add_column("worst origin", justify="right")
+    pooled = result.wape
+    baseline = pooled[BASELINE]
+    per_origin = [o.wape for o in result.origins]
+    for name, value in sorted(pooled.items(), key=lambda kv: kv[1]):
+        spread = [w[name] for w in per_origin]
+        table.add_row(
+            name,
+            f"{value:.1%}",
+            "baseline" if name == BASELINE else f"{value / baseline - 1:+.1%}",
+            f"{min(spread):.1%}",
+            f"{max(spread):.1%}",
+        )
+    return table
+
+
+def _forecast_table(fc: ArrivalForecast, elapsed_s: float) -> Table:
+    factor = (
+        ", ".join(
+            f"{kind} {'not in history' if f is None else f'x{f:.2f}'}"
+            for kind, f in fc.holiday_factors.items()
+        )
+        or "no calendar"
+    )
+    table = Table(
+        title=f"Forecast ({fc.model}), {fc.interval_min}-minute intervals "
+        f"from {fc.start:%Y-%m-%d %H:%M}",
+        caption=f"holiday factors: {factor}; holidays in horizon: "
+        f"{', '.join(map(str, fc.holidays_in_horizon)) or 'none'}; fit {elapsed_s:.1f} s",
+    )
+    for column in ("day", "calls", "peak interval", "peak calls"):
+        table.add_column(column, justify="left" if column == "day" else "right")
+    per_day = 24 * 60 // fc.interval_min
+    for begin in range(0, len(fc.calls), per_day):
+        day = fc.calls[begin : begin + per_day]
+        peak = int(day.argmax())
+        at = fc.start + timedelta(minutes=fc.interval_min * (begin + peak))
+        table.add_row(f"{at:%a %Y-%m-%d}", f"{day.sum():.0f}", f"{at:%H:%M}", f"{day[peak]:.1f}")
+    return table
+
+
+def _plot_forecast(series: ArrivalSeries, fc: ArrivalForecast, path: Path) -> None:
+    week = 7 * series.per_day
+    tail = series.slice(max(0, len(series) - 2 * week), len(series))
+    _draw(
+        path,
+        f"{fc.model} forecast after {len(series)} intervals of history",
+        [("history", _times(tail.start, tail.interval_min, len(tail)), tail.counts)],
+        [(fc.model, _times(fc.start, fc.interval_min, len(fc.calls)), fc.calls)],
+    )
+
+
+def _plot_backtest(result: BacktestResult, path: Path) -> None:
+    last = result.origins[-1]
+    times = _times(last.origin, result.interval_min, len(last.actual))
+    _draw(
+        path,
+        f"Last backtest origin {last.origin:%Y-%m-%d}: forecast vs actual",
+        [("actual", times, last.actual)],
+        [(f"{name} (WAPE {w:.1%})", times, last.forecasts[name]) for name, w in last.wape.items()],
+    )
+
+
+Line = tuple[str, Sequence[datetime], npt.NDArray[np.float64]]
+
+
+def _draw(path: Path, title: str, solid: list[Line], dashed: list[Line]) -> None:
+    # The object API with the Agg canvas: no pyplot global state, no display needed.
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(14, 5), layout="constrained")
+    ax = fig.subplots()
+    for label, x, y in solid:
+        ax.plot(np.array(x, dtype="datetime64[s]"), y, label=label, color="black", linewidth=1.0)
+    for label, x, y in dashed:
+        ax.plot(np.array(x, dtype="datetime64[s]"), y, label=label, linewidth=0.9, linestyle="--")
+    ax.set_title(title)
+    ax.set_ylabel("calls per interval")
+    ax.legend(loc="upper left", fontsize="small")
+    fig.savefig(path, dpi=100)
+
+
+def _times(start: datetime, interval_min: int, n: int) -> list[datetime]:
+    return [start + timedelta(minutes=interval_min * i) for i in range(n)]
+
+
+def _parse_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"{option} {text!r} is not a date (YYYY-MM-DD)",
+            problems=[ProblemDetail(option, "use YYYY-MM-DD")],
+        ) from exc
+
+
+def _rows_to_lines(text: str, lines: Sequence[int]) -> str:
+    """Rewrite the domain's `rows[i]` (0-based data rows) as CSV `line N`."""
+    return re.sub(r"rows\[(\d+)\]", lambda m: f"line {lines[int(m[1])]}", text)
