@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/routing.py
 	$(BIN)/python benchmarks/chat.py
 	$(BIN)/python benchmarks/erlang.py
+	$(BIN)/python benchmarks/schedule.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
