@@ -16,6 +16,7 @@ from agentfloor.cli.customers import customers_app
 from agentfloor.cli.demo import demo
 from agentfloor.cli.eval import eval_app
 from agentfloor.cli.forecast import forecast
+from agentfloor.cli.schedule import schedule
 from agentfloor.cli.wfm import staff
 from agentfloor.core.errors import AgentfloorError
 
@@ -64,6 +65,7 @@ app.command("serve")(serve)
 app.command("demo")(demo)
 app.command("staff")(staff)
 app.command("forecast")(forecast)
+app.command("schedule")(schedule)
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(key_app, name="key")

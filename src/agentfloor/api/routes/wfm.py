@@ -1,10 +1,13 @@
-"""`/v1/wfm`: workforce management over REST: how many agents a queue needs (Erlang C and A).
+"""`/v1/wfm`: workforce management over REST: staffing (Erlang C and A), forecast and schedule.
 
 `POST /v1/wfm/staffing` answers the question `agentfloor staff` answers: for a call volume,
 handle time and interval, the fewest agents meeting a service-level, ASA or abandonment target,
 under Erlang C and, when a mean patience is given, Erlang A; with shrinkage and an occupancy cap.
 Bad numbers are a 422 naming the field. The calculation is pure and takes microseconds to a few
 milliseconds, so it runs inline.
+
+`POST /v1/wfm/forecast` (`wfm_forecast`) and `POST /v1/wfm/schedule` (`wfm_schedule`) live in
+their own modules and are mounted on this router, so the app registers one `wfm` router.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agentfloor.api.auth import allow
+from agentfloor.api.routes import wfm_forecast, wfm_schedule
 from agentfloor.wfm import (
     ErlangAResult,
     Staffing,
@@ -120,3 +124,7 @@ def staffing(body: StaffingIn) -> StaffingOut:
         answer = erlang_a_staffing(traffic, body.aht_s, body.patience_s, target, **plan)
         models.append(_out(answer))
     return StaffingOut(traffic_erlangs=traffic, models=models)
+
+
+router.include_router(wfm_forecast.router)
+router.include_router(wfm_schedule.router)

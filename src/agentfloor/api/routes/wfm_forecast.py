@@ -1,0 +1,161 @@
+"""`POST /v1/wfm/forecast`: calls per interval for the days after an arrival history.
+
+The REST face of `agentfloor forecast`: the history is checked by `wfm.arrival_series` (negative
+or non-finite counts, duplicate or off-grid starts, gaps too long to fill and a history under two
+weeks are a 422 whose `errors` name the rows as `body.history.<i>.<field>`; short gaps are
+interpolated and reported in `repairs`), a finer history is summed to `interval_minutes`, and the
+model (MSTL by default) forecasts `horizon_days` with the `country`'s holidays. The fit takes up
+to seconds of CPU, so the route is a sync `def`: FastAPI runs it in its threadpool.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from agentfloor.api.auth import allow
+from agentfloor.core.errors import InvalidInput, ProblemDetail
+from agentfloor.wfm import (
+    DEFAULT_MODEL,
+    ArrivalSeries,
+    ForecastModel,
+    aggregate_arrivals,
+    arrival_series,
+    forecast_arrivals,
+    holiday_dates,
+)
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+#: The most history rows one request may carry (about 5.7 years of 15-minute intervals).
+MAX_HISTORY_ROWS = 200_000
+
+_ROW = re.compile(r"^rows\[(\d+)\](?:\.(\w+))?$")
+_LOCS = {
+    "rows": "body.history",
+    "history": "body.history",
+    "horizon": "body.horizon_days",
+    "country": "body.country",
+    "model": "body.model",
+    "interval": "body.interval_minutes",
+}
+
+
+class ArrivalIn(BaseModel):
+    """Calls that arrived in the interval starting at `start` (local time)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: datetime
+    calls: float = Field(description="Calls offered in the interval; must be >= 0.")
+
+
+class ForecastIn(BaseModel):
+    """An arrival history and what to forecast from it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    interval_minutes: Literal[15, 30, 60] = Field(
+        description="Interval of the forecast; a finer history is summed to it."
+    )
+    history: list[ArrivalIn] = Field(
+        min_length=2,
+        max_length=MAX_HISTORY_ROWS,
+        description="At least two weeks of intervals, in any order.",
+    )
+    horizon_days: int = Field(7, ge=1, le=28, description="Days to forecast after the history.")
+    country: str | None = Field(
+        None,
+        min_length=2,
+        max_length=3,
+        pattern=r"^[A-Za-z]{2,3}$",
+        description="ISO 3166 code whose public holidays shape the forecast (e.g. US, GB, IL).",
+    )
+    model: ForecastModel = DEFAULT_MODEL
+
+
+class IntervalCallsOut(BaseModel):
+    """Expected calls in the interval starting at `start`."""
+
+    start: datetime
+    calls: float
+
+
+class ForecastOut(BaseModel):
+    """The forecast per interval, the repairs made to the history and the holiday effect."""
+
+    model: str
+    interval_minutes: int
+    forecast: list[IntervalCallsOut]
+    total_calls: float
+    repairs: list[str]
+    holiday_factors: dict[str, float | None]
+    holidays_in_horizon: list[str]
+
+
+def _body_loc(loc: str) -> str:
+    m = _ROW.match(loc)
+    if m:
+        return f"body.history.{m.group(1)}" + (f".{m.group(2)}" if m.group(2) else "")
+    return _LOCS.get(loc, f"body.{loc}")
+
+
+def _at_body(exc: InvalidInput) -> InvalidInput:
+    """Return the same error with its problems located in the request body."""
+    problems = [ProblemDetail(_body_loc(p.loc), p.message) for p in exc.problems]
+    if not problems:
+        problems = [ProblemDetail("body.history", exc.message)]
+    return InvalidInput(exc.message, problems=problems, extra=exc.extra)
+
+
+def _series(body: ForecastIn) -> ArrivalSeries:
+    series = arrival_series([r.start for r in body.history], [r.calls for r in body.history])
+    if series.interval_min == body.interval_minutes:
+        return series
+    if series.interval_min > body.interval_minutes:
+        raise InvalidInput(
+            f"the history has {series.interval_min}-minute intervals; it cannot be split into "
+            f"{body.interval_minutes}-minute ones",
+            problems=[
+                ProblemDetail(
+                    "interval",
+                    f"must be at least the history's interval ({series.interval_min} min)",
+                )
+            ],
+        )
+    return aggregate_arrivals(series, body.interval_minutes)
+
+
+@router.post("/forecast", response_model=ForecastOut, **allow())
+def forecast(body: ForecastIn) -> ForecastOut:
+    """Forecast calls per interval for `horizon_days` after the history (422 names bad rows)."""
+    try:
+        series = _series(body)
+        horizon = body.horizon_days * series.per_day
+        special = {}
+        if body.country:
+            end = series.start_of(len(series)) + timedelta(days=body.horizon_days)
+            years = range(series.start.year, end.year + 1)
+            special = holiday_dates(body.country, years)
+        result = forecast_arrivals(series, horizon, model=body.model, holidays=special)
+    except InvalidInput as exc:
+        raise _at_body(exc) from exc
+    step = timedelta(minutes=result.interval_min)
+    return ForecastOut(
+        model=result.model,
+        interval_minutes=result.interval_min,
+        forecast=[
+            IntervalCallsOut(start=result.start + i * step, calls=round(float(c), 3))
+            for i, c in enumerate(result.calls)
+        ],
+        total_calls=round(float(result.calls.sum()), 3),
+        repairs=list(series.repairs),
+        holiday_factors=dict(result.holiday_factors),
+        holidays_in_horizon=[d.isoformat() for d in result.holidays_in_horizon],
+    )
