@@ -23,8 +23,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from agentfloor.cli.common import out
+from agentfloor.cli.common import open_container, out, resolve_tenant
 from agentfloor.core.errors import InvalidInput, ProblemDetail
+from agentfloor.runtime.arrivals import arrivals_from_interactions
+from agentfloor.settings import Settings
 from agentfloor.wfm.backtest import BASELINE, BacktestResult, backtest_arrivals
 from agentfloor.wfm.forecast import (
     ArrivalForecast,
@@ -115,7 +117,17 @@ def read_arrivals_csv(
 
 
 def forecast(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV: start,calls")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(exists=True, dir_okay=False, help="CSV: start,calls (or use --tenant)"),
+    ] = None,
+    tenant: Annotated[
+        str | None,
+        typer.Option(help="Forecast from this tenant's interactions table instead of a CSV."),
+    ] = None,
+    channel: Annotated[
+        str | None, typer.Option(help="With --tenant: only this channel (voice, chat, ...).")
+    ] = None,
     interval: Annotated[str, typer.Option(help="Forecast interval: 15m, 30m or 60m.")] = "30m",
     horizon: Annotated[str, typer.Option(help="How far ahead: e.g. 7d, 48h, 2w.")] = "7d",
     backtest: Annotated[
@@ -130,7 +142,12 @@ def forecast(
     until: Annotated[str, typer.Option(help="Use only rows before this date (YYYY-MM-DD).")] = "",
     plot: Annotated[Path, typer.Option(help="PNG of forecast vs actual.")] = Path("forecast.png"),
 ) -> None:
-    """Forecast calls per interval from a CSV history, or backtest the models against it."""
+    """Forecast contacts per interval from a CSV or a tenant's history, or backtest the models."""
+    if (file is None) == (tenant is None):
+        raise InvalidInput(
+            "give a CSV file or --tenant (the tenant's interactions), not both",
+            problems=[ProblemDetail("FILE", "a CSV path, or --tenant SLUG")],
+        )
     interval_min = parse_duration_min(interval, "--interval")
     horizon_min = parse_duration_min(horizon, "--horizon")
     if horizon_min % interval_min:
@@ -140,7 +157,16 @@ def forecast(
         )
     horizon_n = horizon_min // interval_min
     cutoff = _parse_date(until, "--until") if until else None
-    series = read_arrivals_csv(file, fill=fill.value, until=cutoff)
+    if file is not None:
+        series = read_arrivals_csv(file, fill=fill.value, until=cutoff)
+    else:
+        assert tenant is not None
+        with open_container(Settings()) as container:
+            found = resolve_tenant(container, tenant)
+            series = arrivals_from_interactions(
+                container.ctx, found.id, interval_min, channel=channel
+            )
+        out.print(f"history: {found.name}'s interactions, times in UTC")
     if series.interval_min != interval_min:
         series = aggregate_arrivals(series, interval_min)
     for note in series.repairs:
