@@ -1,4 +1,4 @@
-"""`agentfloor forecast --tenant`: the history comes from the interactions table (the demo's month)."""
+"""`agentfloor forecast --tenant`: the history comes from the interactions table."""
 
 from __future__ import annotations
 
