@@ -33,6 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agentfloor.wfm import StaffingTarget, erlang_a_staffing, erlang_c_staffing, traffic_erlangs
+from agentfloor.wfm.staffing_many import erlang_c_agents_many
 
 DEFAULT_CALLS = [10, 30, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 750_000]
 
@@ -60,6 +61,59 @@ def fmt_time(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1e3:,.1f} ms"
     return f"{seconds:,.2f} s"
+
+
+def week_profile(peak_calls: int, interval_min: float) -> list[int]:
+    """Calls per interval over a week: a daytime hump peaking at `peak_calls`, nights empty."""
+    per_day = round(24 * 60 / interval_min)
+    calls = []
+    for i in range(7 * per_day):
+        hour = (i % per_day) * interval_min / 60
+        day = i // per_day
+        busy = max(0.0, math.sin(math.pi * (hour - 7) / 13)) if 7 <= hour < 20 else 0.0
+        calls.append(round(peak_calls * busy * (0.4 if day >= 5 else 1.0)))
+    return calls
+
+
+def week_table(
+    aht_s: float, interval_min: float, answer_s: float, level: float, target: Any, repeat: int
+) -> Table:
+    """Staffing every interval of a week: batched, one by one, and pyworkforce one by one."""
+    table = Table(
+        title="A week of intervals at once (what a planner asks): time per interval, best of "
+        f"{repeat}"
+    )
+    for name in ("peak calls", "intervals", "batched", "one by one", "pyworkforce", "speed-up",
+                 "same?"):  # fmt: skip
+        table.add_column(name, justify="right")
+    for peak in (50, 300, 3000):
+        calls = week_profile(peak, interval_min)
+        traffic = [traffic_erlangs(c, aht_s, interval_min * 60) for c in calls]
+        (batched, _), batched_s = best_time(
+            partial(erlang_c_agents_many, traffic, aht_s, target), repeat
+        )
+        single, single_s = best_time(
+            lambda traffic=traffic: [erlang_c_staffing(a, aht_s, target).agents for a in traffic],
+            repeat,
+        )
+        theirs, theirs_s = best_time(
+            lambda calls=calls: [
+                peer(c, aht_s, answer_s, interval_min, level) if c else 0 for c in calls
+            ],
+            repeat,
+        )
+        n = len(calls)
+        same = list(batched) == single == [int(t) for t in theirs]
+        table.add_row(
+            f"{peak:,}",
+            str(n),
+            fmt_time(batched_s / n),
+            fmt_time(single_s / n),
+            fmt_time(theirs_s / n),
+            f"{theirs_s / batched_s:,.1f}x",
+            "[green]yes[/]" if same else "[red]no[/]",
+        )
+    return table
 
 
 def main() -> None:
@@ -117,6 +171,7 @@ def main() -> None:
             fmt_time(ours_a_s),
         )
     console.print(table)
+    console.print(week_table(args.aht, args.interval, answer_s, level, target, args.repeat))
     console.print(
         f"answers agree on {agree}/{total} volumes. agentfloor {version('agentfloor')}, "
         f"pyworkforce {version('pyworkforce')}; Python {sys.version.split()[0]} on "
