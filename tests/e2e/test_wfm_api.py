@@ -5,6 +5,12 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+from agentfloor.access.model import Principal, Role
+from agentfloor.core.clock import VirtualClock
+from agentfloor.core.ids import UlidFactory
+from agentfloor.interactions.model import Channel, Direction
+from agentfloor.runtime import interactions
+from agentfloor.runtime.context import ServiceContext
 from tests.e2e.server import LiveServer
 
 
@@ -212,3 +218,42 @@ def test_proven_infeasible_roster_is_422_with_the_reason(live: LiveServer) -> No
     assert r.status_code == 422, r.text
     problem = r.json()
     assert problem["proven"] is True and "no roster meets the hard rules" in problem["detail"]
+
+
+def test_a_forecast_from_the_tenants_own_interactions(live: LiveServer) -> None:
+    with live.client("b") as c:  # no interactions yet: a 422 pointing at the source
+        r = c.post(
+            "/v1/wfm/forecast",
+            json={"interval_minutes": 60, "from_interactions": {"channel": "sms"}},
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["loc"].startswith("body.from_interactions")
+    real = live.container.ctx
+    clock = VirtualClock(real.clock.now() - 21 * 86_400)  # three weeks of past contacts
+    past = ServiceContext(real.uow, real.bus, clock, UlidFactory(clock))
+    admin = Principal(live.tenants["a"].tenant_id, "key_test", Role.ADMIN)
+    while clock.now() < real.clock.now() - 3600:
+        interactions.create_interaction(
+            past, admin, channel=Channel.SMS, direction=Direction.INBOUND
+        )
+        clock.advance(3 * 3600)
+    with live.client() as c:
+        r = c.post(
+            "/v1/wfm/forecast",
+            json={
+                "interval_minutes": 60,
+                "horizon_days": 1,
+                "from_interactions": {"channel": "sms"},
+            },
+        )
+        assert r.status_code == 200, r.text
+        assert len(r.json()["forecast"]) == 24
+        both = c.post(
+            "/v1/wfm/forecast",
+            json={
+                "interval_minutes": 60,
+                "from_interactions": {},
+                "history": [{"start": "2026-01-01T00:00:00", "calls": 1}] * 2,
+            },
+        )
+        assert both.status_code == 422

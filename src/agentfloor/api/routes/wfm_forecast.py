@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from agentfloor.api.auth import allow
+from agentfloor.access.model import Principal
+from agentfloor.api.auth import allow, context, principal
 from agentfloor.core.errors import InvalidInput, ProblemDetail
+from agentfloor.runtime.arrivals import arrivals_from_interactions
+from agentfloor.runtime.context import ServiceContext
 from agentfloor.wfm import (
     DEFAULT_MODEL,
     ArrivalSeries,
@@ -56,6 +59,14 @@ class ArrivalIn(BaseModel):
     calls: float = Field(description="Calls offered in the interval; must be >= 0.")
 
 
+class InteractionsIn(BaseModel):
+    """Which of the tenant's interactions make the history (UTC intervals, zero-filled)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Literal["voice", "chat", "email", "sms"] | None = None
+
+
 class ForecastIn(BaseModel):
     """An arrival history and what to forecast from it."""
 
@@ -64,10 +75,14 @@ class ForecastIn(BaseModel):
     interval_minutes: Literal[15, 30, 60] = Field(
         description="Interval of the forecast; a finer history is summed to it."
     )
-    history: list[ArrivalIn] = Field(
+    history: list[ArrivalIn] | None = Field(
+        None,
         min_length=2,
         max_length=MAX_HISTORY_ROWS,
-        description="At least two weeks of intervals, in any order.",
+        description="At least two weeks of intervals, in any order (or `from_interactions`).",
+    )
+    from_interactions: InteractionsIn | None = Field(
+        None, description="Count the tenant's own interactions instead of sending a history."
     )
     horizon_days: int = Field(7, ge=1, le=28, description="Days to forecast after the history.")
     country: str | None = Field(
@@ -78,6 +93,12 @@ class ForecastIn(BaseModel):
         description="ISO 3166 code whose public holidays shape the forecast (e.g. US, GB, IL).",
     )
     model: ForecastModel = DEFAULT_MODEL
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ForecastIn:
+        if (self.history is None) == (self.from_interactions is None):
+            raise ValueError("give exactly one of history or from_interactions")
+        return self
 
 
 class IntervalCallsOut(BaseModel):
@@ -114,7 +135,13 @@ def _at_body(exc: InvalidInput) -> InvalidInput:
     return InvalidInput(exc.message, problems=problems, extra=exc.extra)
 
 
-def _series(body: ForecastIn) -> ArrivalSeries:
+def _series(body: ForecastIn, ctx: ServiceContext, who: Principal) -> ArrivalSeries:
+    if body.from_interactions is not None:
+        source = body.from_interactions
+        return arrivals_from_interactions(
+            ctx, who.tenant_id, body.interval_minutes, channel=source.channel
+        )
+    assert body.history is not None
     series = arrival_series([r.start for r in body.history], [r.calls for r in body.history])
     if series.interval_min == body.interval_minutes:
         return series
@@ -133,10 +160,14 @@ def _series(body: ForecastIn) -> ArrivalSeries:
 
 
 @router.post("/forecast", response_model=ForecastOut, **allow())
-def forecast(body: ForecastIn) -> ForecastOut:
+def forecast(
+    body: ForecastIn,
+    ctx: Annotated[ServiceContext, Depends(context)],
+    who: Annotated[Principal, Depends(principal)],
+) -> ForecastOut:
     """Forecast calls per interval for `horizon_days` after the history (422 names bad rows)."""
     try:
-        series = _series(body)
+        series = _series(body, ctx, who)
         horizon = body.horizon_days * series.per_day
         special = {}
         if body.country:
@@ -145,7 +176,16 @@ def forecast(body: ForecastIn) -> ForecastOut:
             special = holiday_dates(body.country, years)
         result = forecast_arrivals(series, horizon, model=body.model, holidays=special)
     except InvalidInput as exc:
-        raise _at_body(exc) from exc
+        located = _at_body(exc)
+        if body.from_interactions is not None:  # the history was the tenant's own
+            located = InvalidInput(
+                located.message,
+                problems=[
+                    ProblemDetail(p.loc.replace("body.history", "body.from_interactions"), p.message)
+                    for p in located.problems
+                ],
+            )
+        raise located from exc
     step = timedelta(minutes=result.interval_min)
     return ForecastOut(
         model=result.model,
