@@ -279,31 +279,10 @@ class ChatService:
             if not interaction.is_final:
                 seq = uow.chat.last_seq(interaction_id)
                 event_seq = uow.events.last_seq(interaction_id)
-                for text in texts:
-                    seq, event_seq = seq + 1, event_seq + 1
-                    message = ChatMessage(
-                        id=self.ctx.ids.new("msg"),
-                        tenant_id=tenant_id,
-                        interaction_id=interaction_id,
-                        seq=seq,
-                        sender=Sender.AI,
-                        text=text,
-                        created_at=changes.now,
+                for n, text in enumerate(texts, 1):
+                    message = self._append(
+                        changes, interaction, Sender.AI, text, seq + n, event_seq + n
                     )
-                    uow.chat.append(message)
-                    data = message_data(message, interaction)
-                    uow.events.append(
-                        InteractionEvent(
-                            id=self.ctx.ids.new("iev"),
-                            tenant_id=tenant_id,
-                            interaction_id=interaction_id,
-                            seq=event_seq,
-                            type="chat.message",
-                            at=changes.now,
-                            data=data,
-                        )
-                    )
-                    changes.event("chat.message", interaction_id, data)
                     posted.append(message)
             if also is not None:
                 also(uow, changes)
@@ -338,35 +317,60 @@ class ChatService:
                     problems=[ProblemDetail("worker_id", f"no worker {worker_id!r}")],
                 )
             changes = Changes(self.ctx, uow, actor, self.ctx.clock.now())
-            message = ChatMessage(
-                id=self.ctx.ids.new("msg"),
-                tenant_id=tenant_id,
-                interaction_id=interaction_id,
-                seq=uow.chat.last_seq(interaction_id) + 1,
-                sender=sender,
-                text=text,
-                created_at=changes.now,
+            message = self._append(
+                changes,
+                interaction,
+                sender,
+                text,
+                uow.chat.last_seq(interaction_id) + 1,
+                uow.events.last_seq(interaction_id) + 1,
                 worker_id=worker_id,
                 client_id=client_id,
             )
-            uow.chat.append(message)
-            data = message_data(message, interaction)
-            # Written by hand rather than `changes.log`: on the bus `seq` is the message's seq.
-            uow.events.append(
-                InteractionEvent(
-                    id=self.ctx.ids.new("iev"),
-                    tenant_id=tenant_id,
-                    interaction_id=interaction_id,
-                    seq=uow.events.last_seq(interaction_id) + 1,
-                    type="chat.message",
-                    at=changes.now,
-                    actor_key_id=actor.key_id if actor else None,
-                    data=data,
-                )
-            )
-            changes.event("chat.message", interaction_id, data)
             changes.commit()
         return Posted(message, is_new=True)
+
+    def _append(
+        self,
+        changes: Changes,
+        interaction: Interaction,
+        sender: Sender,
+        text: str,
+        seq: int,
+        event_seq: int,
+        *,
+        worker_id: str | None = None,
+        client_id: str | None = None,
+    ) -> ChatMessage:
+        """Write one message as transcript row `seq` and event `event_seq`; queue its bus event."""
+        message = ChatMessage(
+            id=self.ctx.ids.new("msg"),
+            tenant_id=interaction.tenant_id,
+            interaction_id=interaction.id,
+            seq=seq,
+            sender=sender,
+            text=text,
+            created_at=changes.now,
+            worker_id=worker_id,
+            client_id=client_id,
+        )
+        changes.uow.chat.append(message)
+        data = message_data(message, interaction)
+        # Written by hand rather than `changes.log`: on the bus `seq` is the message's seq.
+        changes.uow.events.append(
+            InteractionEvent(
+                id=self.ctx.ids.new("iev"),
+                tenant_id=interaction.tenant_id,
+                interaction_id=interaction.id,
+                seq=event_seq,
+                type="chat.message",
+                at=changes.now,
+                actor_key_id=changes.actor.key_id if changes.actor else None,
+                data=data,
+            )
+        )
+        changes.event("chat.message", interaction.id, data)
+        return message
 
     def messages_after(
         self, tenant_id: str, interaction_id: str, after_seq: int, limit: int = 100
