@@ -68,7 +68,7 @@ class AssistantSettings:
     low_confidence_limit: int = 2
     negative_sentiment: float = -0.5
     negative_limit: int = 2
-    calendar: SlotCalendar | None = None
+    calendar: SlotCalendar = field(default_factory=lambda: SlotCalendar(hours=_DEFAULT_HOURS))
     orders_webhook: str | None = None
     knowledge: tuple[str, ...] = ()
 
@@ -163,6 +163,7 @@ def parse_settings(doc: Mapping[str, Any]) -> AssistantSettings:
             problems.append(ProblemDetail(f"knowledge[{i}]", "a text of 1-4000 characters"))
     if problems:
         raise InvalidInput("the assistant settings have problems", problems=problems)
+    assert calendar is not None  # None comes with a problem, raised above
     return AssistantSettings(
         document=dict(doc),
         enabled=enabled,

@@ -14,9 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from agentfloor.agents.calendar import SlotCalendar
 from agentfloor.agents.dialogue import RunAction
@@ -208,8 +206,6 @@ class SkillActions:
     # --- appointments ----------------------------------------------------------------------------
 
     def _start(self, settings: AssistantSettings, slots: Mapping[str, Any]) -> float | None:
-        if settings.calendar is None:
-            return None
         return settings.calendar.moment(str(slots.get("date")), str(slots.get("time")))
 
     def _book(
@@ -217,8 +213,8 @@ class SkillActions:
     ) -> ActionResult:
         calendar = settings.calendar
         start = self._start(settings, slots)
-        if calendar is None or start is None:
-            return False, {"error": "no appointment calendar is configured"}
+        if start is None:
+            return False, {"error": "the date and time do not name a moment on the calendar"}
         resource = slots.get("resource")
         resource = str(resource) if resource else None
         now = self.ctx.clock.now()
@@ -282,8 +278,8 @@ class SkillActions:
     ) -> ActionResult:
         calendar = settings.calendar
         start = self._start(settings, slots)
-        if calendar is None or start is None:
-            return False, {"error": "no appointment calendar is configured"}
+        if start is None:
+            return False, {"error": "the date and time do not name a moment on the calendar"}
         now = self.ctx.clock.now()
         with self.ctx.uow(interaction.tenant_id) as uow:
             current = self._next_appointment(uow, interaction)
@@ -311,7 +307,6 @@ class SkillActions:
         return True, {"found": True, "appointment_id": moved.id, "when": calendar.describe(free)}
 
     def _cancel(self, settings: AssistantSettings, interaction: Interaction) -> ActionResult:
-        calendar = settings.calendar
         now = self.ctx.clock.now()
         with self.ctx.uow(interaction.tenant_id) as uow:
             current = self._next_appointment(uow, interaction)
@@ -323,9 +318,7 @@ class SkillActions:
             record = uow.interactions.get(interaction.id) or interaction
             changes.log(record, "appointment.cancelled", _appointment_data(cancelled))
             changes.commit()
-        when = _describe_time(current.starts_at, settings.timezone)
-        if calendar is not None:
-            when = calendar.describe(current.starts_at)
+        when = settings.calendar.describe(current.starts_at)
         return True, {"found": True, "appointment_id": current.id, "when": when}
 
 
@@ -343,11 +336,6 @@ def _appointment_data(appointment: Appointment) -> dict[str, Any]:
         "state": appointment.state,
         "customer_id": appointment.customer_id,
     }
-
-
-def _describe_time(epoch: float, timezone: str) -> str:
-    local = datetime.fromtimestamp(epoch, ZoneInfo(timezone))
-    return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
 
 
 def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
