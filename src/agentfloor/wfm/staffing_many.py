@@ -10,17 +10,16 @@ holds the two equal).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 
 from agentfloor.core.errors import InvalidInput
+from agentfloor.wfm.erlang import _check_times
 from agentfloor.wfm.model import StaffingTarget
+from agentfloor.wfm.staffing import _EPS, _check_plan, _search_limit
 
 __all__ = ["erlang_c_agents_many"]
-
-_EPS = 1e-9  # the same tolerance as `staffing`
 
 
 def erlang_c_agents_many(
@@ -39,14 +38,10 @@ def erlang_c_agents_many(
     Raises:
         InvalidInput: bad numbers, or an abandonment target (Erlang C has none).
     """
+    _check_times(aht_s, target.answer_time_s)
+    _check_plan(shrinkage, max_occupancy)
     if target.max_abandon is not None:
         raise InvalidInput("an abandonment target needs a mean patience (Erlang A)")
-    if not (aht_s > 0 and math.isfinite(aht_s)):
-        raise InvalidInput(f"AHT must be a finite number > 0 seconds, got {aht_s}")
-    if not 0 <= shrinkage < 1:
-        raise InvalidInput(f"shrinkage must be in [0, 1), got {shrinkage}")
-    if not 0 < max_occupancy <= 1:
-        raise InvalidInput(f"maximum occupancy must be in (0, 1], got {max_occupancy}")
     a = np.asarray(traffic_erl, dtype=np.float64)
     if a.ndim != 1 or not np.all(np.isfinite(a)) or np.any(a < 0):
         raise InvalidInput("traffic must be a list of finite numbers of Erlangs >= 0")
@@ -55,7 +50,7 @@ def erlang_c_agents_many(
     open_ = a > 0
     if k == 0 or not open_.any():
         return answer.tolist(), answer.tolist()
-    limit = math.ceil(float(a.max()) + 100 * math.sqrt(float(a.max())) + 1000)
+    limit = _search_limit(float(a.max()))
     b = np.ones(k)
     t = target.answer_time_s
     for n in range(1, limit + 1):
