@@ -41,8 +41,6 @@ MAX_HISTORY_ROWS = 200_000
 
 _ROW = re.compile(r"^rows\[(\d+)\](?:\.(\w+))?$")
 _LOCS = {
-    "rows": "body.history",
-    "history": "body.history",
     "horizon": "body.horizon_days",
     "country": "body.country",
     "model": "body.model",
@@ -120,18 +118,24 @@ class ForecastOut(BaseModel):
     holidays_in_horizon: list[str]
 
 
-def _body_loc(loc: str) -> str:
+def _body_loc(loc: str, history: str) -> str:
     m = _ROW.match(loc)
     if m:
-        return f"body.history.{m.group(1)}" + (f".{m.group(2)}" if m.group(2) else "")
+        return f"{history}.{m.group(1)}" + (f".{m.group(2)}" if m.group(2) else "")
+    if loc in ("rows", "history"):
+        return history
     return _LOCS.get(loc, f"body.{loc}")
 
 
-def _at_body(exc: InvalidInput) -> InvalidInput:
-    """Return the same error with its problems located in the request body."""
-    problems = [ProblemDetail(_body_loc(p.loc), p.message) for p in exc.problems]
+def _at_body(exc: InvalidInput, history: str) -> InvalidInput:
+    """Return the same error with its problems located in the request body.
+
+    `history` is where the arrivals came from: `body.history`, or `body.from_interactions`
+    when they are the tenant's own.
+    """
+    problems = [ProblemDetail(_body_loc(p.loc, history), p.message) for p in exc.problems]
     if not problems:
-        problems = [ProblemDetail("body.history", exc.message)]
+        problems = [ProblemDetail(history, exc.message)]
     return InvalidInput(exc.message, problems=problems, extra=exc.extra)
 
 
@@ -176,16 +180,8 @@ def forecast(
             special = holiday_dates(body.country, years)
         result = forecast_arrivals(series, horizon, model=body.model, holidays=special)
     except InvalidInput as exc:
-        located = _at_body(exc)
-        if body.from_interactions is not None:  # the history was the tenant's own
-            located = InvalidInput(
-                located.message,
-                problems=[
-                    ProblemDetail(p.loc.replace("body.history", "body.from_interactions"), p.message)
-                    for p in located.problems
-                ],
-            )
-        raise located from exc
+        source = "body.history" if body.history is not None else "body.from_interactions"
+        raise _at_body(exc, source) from exc
     step = timedelta(minutes=result.interval_min)
     return ForecastOut(
         model=result.model,
