@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import make_url
 
 from agentfloor.access.model import Tenant
@@ -14,7 +15,15 @@ from agentfloor.bootstrap import Container, build
 from agentfloor.runtime.access import get_tenant
 from agentfloor.settings import Settings
 
-__all__ = ["err", "masked_url", "open_container", "out", "resolve_tenant", "web_app"]
+__all__ = [
+    "err",
+    "masked_url",
+    "open_container",
+    "out",
+    "resolve_tenant",
+    "steps_progress",
+    "web_app",
+]
 
 # soft_wrap: an API key or a curl line must never be broken across lines, or it cannot be copied.
 out = Console(soft_wrap=True, highlight=False)
@@ -48,3 +57,15 @@ def web_app(container: Container) -> Any:
     from agentfloor.api.app import create_app
 
     return create_app(container)
+
+
+def steps_progress() -> Progress:
+    """Return the progress display of the evaluation commands: named steps with counts."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=out,
+        transient=True,
+    )

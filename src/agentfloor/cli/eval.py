@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from agentfloor.cli.common import out
+from agentfloor.cli.common import out, steps_progress
 from agentfloor.cli.eval_dialogues import dialogues
 from agentfloor.core.errors import InvalidInput, ProblemDetail
 
@@ -207,14 +206,7 @@ def intents(
     encoder: TextEncoder | None = None
     results = []
     steps = ["train", "score", "out of scope", "latency"]
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=out,
-        transient=True,
-    ) as progress:
+    with steps_progress() as progress:
         if any(m.needs_encoder for m in methods):
             loading = progress.add_task("loading all-MiniLM-L6-v2", total=None)
             from agentfloor.adapters.nlu import MiniLmEncoder  # imports torch: only when needed

@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from agentfloor.cli.common import out
+from agentfloor.cli.common import out, steps_progress
 from agentfloor.core.errors import InvalidInput, ProblemDetail
 
 if TYPE_CHECKING:
@@ -185,14 +184,7 @@ def dialogues(
     total = sum(len(found) for found in chosen.values())
     summaries: list[tuple[TaskSummary, float]] = []
     failures: dict[str, list[DialogueScore]] = {}
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=out,
-        transient=True,
-    ) as progress:
+    with steps_progress() as progress:
         loading = progress.add_task("loading the NLU", total=None)
         understand = _understander(built, greetings=greetings)
         for task in built:  # warm-up: the first calls load date parsers and allocate
