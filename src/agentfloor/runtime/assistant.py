@@ -57,6 +57,7 @@ __all__ = ["Assistant", "Outcome"]
 log = logging.getLogger(__name__)
 
 _STRIPES: Final = 64
+_FLOW_CACHE: Final = 256  # parsed flow versions kept; the cache starts over when full
 _MAX_ROUNDS: Final = 50  # requests answered within one message; a loop guard
 _HANDOFF_SAY: Final = (
     "I'm connecting you with a colleague now. They will see our conversation, so you won't "
@@ -112,6 +113,7 @@ class Assistant:
         self.chat = chat
         self.llm = llm
         self._locks = [threading.Lock() for _ in range(_STRIPES)]
+        self._flows: dict[tuple[str, str, int], Flow] = {}  # parsed flow versions
 
     # --- ChatResponder ---------------------------------------------------------------------------
 
@@ -235,18 +237,27 @@ class Assistant:
             turn.session["flow"]["state"] = _flow_dict(step.state)
 
     def _flow(self, tenant_id: str, session: Mapping[str, Any]) -> Flow:
+        """Return the flow version the contact runs; versions never change, so parse each once."""
         ref = session["flow"]
+        key = (tenant_id, str(ref["flow_id"]), int(ref["version"]))
+        flow = self._flows.get(key)
+        if flow is not None:
+            return flow
         with self.ctx.uow(tenant_id) as uow:
             stored = uow.flows.get(ref["flow_id"], ref["version"])
         if stored is None:
             raise FlowInvalid([])
-        return parse_flow(
+        flow = parse_flow(
             stored.source,
             flow_id=stored.flow_id,
             tenant_id=tenant_id,
             version=stored.version,
             now=stored.created_at,
         )
+        if len(self._flows) >= _FLOW_CACHE:
+            self._flows.clear()
+        self._flows[key] = flow
+        return flow
 
     def _flow_outputs(
         self,
@@ -335,7 +346,7 @@ class Assistant:
             output = pending.pop(0)
             match output:
                 case dlg.Reply(text=text):
-                    self._say(turn, text, note=False)
+                    self._say(turn, text)
                 case dlg.RunAction():
                     rounds += 1
                     ok, result = (
@@ -673,7 +684,7 @@ class Assistant:
 
     # --- bookkeeping -----------------------------------------------------------------------------
 
-    def _say(self, turn: _Turn, text: str, *, note: bool = True) -> None:
+    def _say(self, turn: _Turn, text: str) -> None:
         turn.replies.append(text)
         self._note(turn.session, "ai", text)
 
