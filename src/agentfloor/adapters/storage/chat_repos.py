@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from agentfloor.adapters.storage.base import TenantScoped
 from agentfloor.adapters.storage.tables import ChatMessageRow
 from agentfloor.interactions.chat import ChatMessage, Sender
 
 __all__ = ["SqlChatMessageLog"]
+
+_INSERT = insert(ChatMessageRow)  # built once; parameters go with each execute
 
 
 def _message(row: ChatMessageRow) -> ChatMessage:
@@ -30,21 +32,22 @@ class SqlChatMessageLog(TenantScoped):
 
     def append(self, message: ChatMessage) -> None:
         """Append one message; a duplicate (interaction, seq) or client id fails with `Conflict`."""
-        self._session.add(
-            ChatMessageRow(
-                id=message.id,
-                tenant_id=self.tenant_id,
-                interaction_id=message.interaction_id,
-                seq=message.seq,
-                sender=message.sender.value,
-                worker_id=message.worker_id,
-                client_id=message.client_id,
-                body=message.text,
-                created_at=message.created_at,
-            )
+        # A Core insert, not `session.add` + flush: the hot path of every chat message, and the
+        # unique rules (what serialises two writers of one interaction) fail it at once.
+        self._session.execute(
+            _INSERT,
+            {
+                "id": message.id,
+                "tenant_id": self.tenant_id,
+                "interaction_id": message.interaction_id,
+                "seq": message.seq,
+                "sender": message.sender.value,
+                "worker_id": message.worker_id,
+                "client_id": message.client_id,
+                "body": message.text,
+                "created_at": message.created_at,
+            },
         )
-        # Flush now: the unique rules are what serialise two writers of the same interaction.
-        self._session.flush()
 
     def after(self, interaction_id: str, seq: int, limit: int = 100) -> list[ChatMessage]:
         """Return up to `limit` messages with a `seq` above `seq`, in `seq` order."""

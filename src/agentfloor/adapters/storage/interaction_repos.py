@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from agentfloor.adapters.storage.base import TenantScoped, keyset_page
 from agentfloor.adapters.storage.crm_repos import _chunks
@@ -20,6 +20,8 @@ from agentfloor.interactions.model import (
 from agentfloor.interactions.states import InteractionState
 
 __all__ = ["SqlDispositionRepository", "SqlInteractionEventLog", "SqlInteractionRepository"]
+
+_INSERT = insert(InteractionEventRow)  # built once; parameters go with each execute
 
 
 def _interaction(row: InteractionRow) -> Interaction:
@@ -148,20 +150,21 @@ class SqlInteractionEventLog(TenantScoped):
 
     def append(self, event: InteractionEvent) -> None:
         """Append one event; a duplicate (interaction, seq) fails with `Conflict`."""
-        self._session.add(
-            InteractionEventRow(
-                id=event.id,
-                tenant_id=self.tenant_id,
-                interaction_id=event.interaction_id,
-                seq=event.seq,
-                type=event.type,
-                at=event.at,
-                actor_key_id=event.actor_key_id,
-                data=event.data,
-            )
+        # A Core insert, not `session.add` + flush: every change of an interaction logs here, and
+        # the unique (interaction, seq), what serialises two concurrent writers, fails it at once.
+        self._session.execute(
+            _INSERT,
+            {
+                "id": event.id,
+                "tenant_id": self.tenant_id,
+                "interaction_id": event.interaction_id,
+                "seq": event.seq,
+                "type": event.type,
+                "at": event.at,
+                "actor_key_id": event.actor_key_id,
+                "data": event.data,
+            },
         )
-        # Flush now: the unique (interaction, seq) is what serialises two concurrent writers.
-        self._session.flush()
 
     def of_interaction(self, interaction_id: str) -> list[InteractionEvent]:
         """Return an interaction's events in `seq` order."""
