@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench serve venv clean
+.PHONY: demo test lint bench serve venv clean browser
 
 venv: $(STAMP)
 
@@ -22,7 +22,17 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/agentfloor serve
 
-test: $(STAMP)
+# Browser tests drive Debian's chromium (Playwright with its executable path; no browser download).
+# Installed with apt-get when missing; where that is impossible the browser tests skip and say why.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { command -v apt-get >/dev/null && \
+		{ apt-get install -y -q chromium >/dev/null 2>&1 || \
+		  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } || \
+		  sudo -n apt-get install -y -q chromium >/dev/null 2>&1 || \
+		  echo "chromium could not be installed; browser tests will be skipped"; }; } || true
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 lint: $(STAMP)
@@ -37,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/chat.py
 	$(BIN)/python benchmarks/erlang.py
 	$(BIN)/python benchmarks/schedule.py
+	$(BIN)/python benchmarks/sim.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

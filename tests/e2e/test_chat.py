@@ -408,6 +408,10 @@ def test_widget_and_demo_page_are_served(live: LiveServer) -> None:
     demo = httpx.get(f"{live.base_url}/demo")
     assert demo.status_code == 200 and demo.headers["content-type"].startswith("text/html")
     assert '<script src="/static/widget.js" data-tenant="demo"></script>' in demo.text
+    other = httpx.get(f"{live.base_url}/demo", params={"tenant": "tenant-b"})
+    assert '<script src="/static/widget.js" data-tenant="tenant-b"></script>' in other.text
+    bad = httpx.get(f"{live.base_url}/demo", params={"tenant": '"><script>alert(1)</script>'})
+    assert bad.status_code == 422 and "slug" in bad.text, bad.text
 
 
 def test_a_long_transcript_follows_the_welcome_in_order(

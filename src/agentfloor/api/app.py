@@ -10,15 +10,17 @@ from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from agentfloor import __version__
+from agentfloor.access.model import validate_slug
 from agentfloor.api.errors import install_error_handlers
 from agentfloor.api.limits import ProblemFor413
 from agentfloor.api.routes import (
     admin,
+    analytics,
     assistant,
     catalog,
     chat,
@@ -107,16 +109,19 @@ def create_app(container: Container) -> FastAPI:
         events,
         chat,
         wfm,
+        analytics,
     ):
         app.include_router(module.router)
     # The chat widget and its demo page; a data path, not an import of the `web` layer above.
     static = Path(str(resources.files("agentfloor") / "web" / "static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
 
-    @app.get("/demo", include_in_schema=False)
-    def demo() -> FileResponse:
-        """Serve a pretend shop page with the chat widget (tenant `demo`)."""
-        return FileResponse(static / "demo.html")
+    @app.get("/demo", include_in_schema=False, response_model=None)
+    def demo(tenant: str = "demo") -> HTMLResponse:
+        """Serve a pretend shop page with the chat widget of tenant `tenant` (slug; `demo`)."""
+        slug = validate_slug(tenant.strip().lower())  # letters, digits, dashes: safe in HTML
+        page = (static / "demo.html").read_text(encoding="utf-8")
+        return HTMLResponse(page.replace('data-tenant="demo"', f'data-tenant="{slug}"'))
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:
