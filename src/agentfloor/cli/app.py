@@ -16,6 +16,7 @@ from agentfloor.cli.customers import customers_app
 from agentfloor.cli.demo import demo
 from agentfloor.cli.eval import eval_app
 from agentfloor.cli.forecast import forecast
+from agentfloor.cli.report import report_app
 from agentfloor.cli.schedule import schedule
 from agentfloor.cli.wfm import staff
 from agentfloor.core.errors import AgentfloorError
@@ -71,3 +72,4 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(key_app, name="key")
 app.add_typer(customers_app, name="customers")
 app.add_typer(eval_app, name="eval")
+app.add_typer(report_app, name="report")

@@ -18,6 +18,7 @@ from agentfloor.agents.ports import (
     IntentModelStore,
     OrderStore,
 )
+from agentfloor.analytics.ports import AnalyticsLog
 from agentfloor.crm.ports import CustomerRepository, MergeRepository, NoteRepository
 from agentfloor.flows.ports import FlowVersionStore
 from agentfloor.interactions.chat import ChatMessageLog
@@ -66,6 +67,7 @@ class UnitOfWork(Protocol):
     ai_sessions: AiSessionStore
     appointments: AppointmentStore
     orders: OrderStore
+    analytics: AnalyticsLog
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

@@ -21,6 +21,7 @@ from agentfloor.adapters.storage.access_repos import (
     SqlAuditLog,
     SqlTenantRepository,
 )
+from agentfloor.adapters.storage.analytics_repos import SqlAnalyticsLog
 from agentfloor.adapters.storage.assistant_repos import (
     SqlAiSessionStore,
     SqlAppointmentStore,
@@ -59,6 +60,7 @@ from agentfloor.agents.ports import (
     IntentModelStore,
     OrderStore,
 )
+from agentfloor.analytics.ports import AnalyticsLog
 from agentfloor.core.errors import AgentfloorError, Unavailable
 from agentfloor.crm.ports import CustomerRepository, MergeRepository, NoteRepository
 from agentfloor.flows.ports import FlowVersionStore
@@ -118,6 +120,7 @@ class SqlUnitOfWork:
     ai_sessions: AiSessionStore
     appointments: AppointmentStore
     orders: OrderStore
+    analytics: AnalyticsLog
 
     def __init__(self, sessions: sessionmaker[Session], tenant_id: str | None) -> None:
         self._sessions = sessions
@@ -158,6 +161,7 @@ class SqlUnitOfWork:
         self.ai_sessions = SqlAiSessionStore(session, tid)
         self.appointments = SqlAppointmentStore(session, tid)
         self.orders = SqlOrderStore(session, tid)
+        self.analytics = SqlAnalyticsLog(session, tid)
         return self
 
     def __exit__(
