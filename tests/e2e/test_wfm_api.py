@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from agentfloor.access.model import Principal, Role
 from agentfloor.core.clock import VirtualClock
@@ -257,3 +258,89 @@ def test_a_forecast_from_the_tenants_own_interactions(live: LiveServer) -> None:
             },
         )
         assert both.status_code == 422
+
+
+# --- daylight saving and ?format=png -----------------------------------------------------------
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+LONDON = ZoneInfo("Europe/London")
+
+
+def london_history(first: datetime, days: int) -> list[dict[str, object]]:
+    """Half hours of real time stamped in naive London time: 25 October 2026 lists 01:00-02:00
+    twice, 29 March 2026 skips it."""
+    at = first.replace(tzinfo=LONDON).astimezone(UTC)
+    end = (first + timedelta(days=days)).replace(tzinfo=LONDON).astimezone(UTC)
+    rows: list[dict[str, object]] = []
+    while at < end:
+        local = at.astimezone(LONDON).replace(tzinfo=None)
+        calls = 20 if 9 <= local.hour < 17 else 4
+        rows.append({"start": local.isoformat(), "calls": calls + len(rows) % 2})
+        at += timedelta(minutes=30)
+    return rows
+
+
+def test_forecast_reads_a_fall_back_hour_listed_twice_in_the_given_zone(live: LiveServer) -> None:
+    history = london_history(datetime(2026, 10, 11), 21)
+    body = {"interval_minutes": 30, "history": history, "horizon_days": 1}
+    with live.client() as c:
+        naive = c.post("/v1/wfm/forecast", json=body)
+        assert naive.status_code == 422, naive.text
+        assert "give the time zone" in naive.json()["detail"]
+        tenant = c.post("/v1/wfm/forecast", json={**body, "timezone": "tenant"})
+        assert tenant.status_code == 422  # the test tenants keep UTC: still a duplicate
+        r = c.post("/v1/wfm/forecast", json={**body, "timezone": "Europe/London"})
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["repairs"] == []  # both 01:00-02:00 hours kept: nothing was missing
+    starts = [p["start"] for p in answer["forecast"]]
+    assert starts[0] == "2026-11-01T00:00:00Z" and len(starts) == 48  # GMT again: offset 0
+    assert len(history) == 21 * 48 + 2
+
+
+def test_forecast_names_the_row_the_spring_forward_skips(live: LiveServer) -> None:
+    history = london_history(datetime(2026, 3, 22), 21)
+    at = next(i for i, row in enumerate(history) if str(row["start"]) > "2026-03-29T01:30:00")
+    history.insert(at, {"start": "2026-03-29T01:30:00", "calls": 3})
+    body = {"interval_minutes": 30, "history": history, "timezone": "Europe/London"}
+    with live.client() as c:
+        r = c.post("/v1/wfm/forecast", json=body)
+        assert r.status_code == 422, r.text
+        (error,) = r.json()["errors"]
+        assert error["loc"] == f"body.history.{at}.start"
+        assert "does not exist in Europe/London" in error["message"]
+        unknown = c.post("/v1/wfm/forecast", json={**body, "timezone": "Mars/Olympus"})
+        assert unknown.status_code == 422
+        assert [e["loc"] for e in unknown.json()["errors"]] == ["body.timezone"]
+        own = {"interval_minutes": 30, "from_interactions": {}, "timezone": "Europe/London"}
+        mixed = c.post("/v1/wfm/forecast", json=own)
+        assert mixed.status_code == 422 and "interactions are in UTC" in mixed.text
+
+
+def test_forecast_and_schedule_plots_come_back_as_png(live: LiveServer) -> None:
+    forecast = {"interval_minutes": 30, "history": synthetic_history(), "horizon_days": 2}
+    with live.client() as c:
+        plots = [
+            c.post("/v1/wfm/forecast", params={"format": "png"}, json=forecast),
+            c.post("/v1/wfm/schedule", params={"format": "png"}, json=small_schedule()),
+        ]
+        as_json = c.post("/v1/wfm/schedule", params={"format": "json"}, json=small_schedule())
+    for r in plots:
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "image/png"
+        assert r.content[:8] == PNG_MAGIC and len(r.content) > 10_000  # a drawn chart
+    assert as_json.headers["content-type"] == "application/json"
+    assert as_json.json()["totals"]["required"] == 46
+
+
+def test_a_bad_format_is_422_naming_the_choices(live: LiveServer) -> None:
+    with live.client() as c:
+        for path, body in (
+            ("/v1/wfm/forecast", {"interval_minutes": 30, "history": synthetic_history()}),
+            ("/v1/wfm/schedule", small_schedule()),
+        ):
+            r = c.post(path, params={"format": "gif"}, json=body)
+            assert r.status_code == 422, r.text
+            (error,) = r.json()["errors"]
+            assert error["loc"] == "query.format"
+            assert "'json'" in error["message"] and "'png'" in error["message"]

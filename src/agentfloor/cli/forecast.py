@@ -3,7 +3,12 @@
 The CSV has a header `start,calls` (ISO local start of each interval, calls that arrived in it),
 like `anonymous_bank_arrivals/arrivals_6min.csv`. The history is validated and aggregated by
 `agentfloor.wfm` (gaps, duplicates and negative counts are reported, never forecast silently);
-this module only reads the file, prints the rich tables and draws the PNG plot with matplotlib.
+this module only reads the file, prints the rich tables and writes the PNG that `wfm.plots`
+draws (the same picture `POST /v1/wfm/forecast?format=png` returns).
+
+Naive times on daylight-saving days need `--timezone`: the fall-back hour listed twice is then
+two intervals (first on daylight time, then standard), a time in the spring-forward gap is an
+error naming its line, and the forecast is printed in that zone (`wfm.series` has the rule).
 """
 
 from __future__ import annotations
@@ -16,9 +21,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-import numpy as np
-import numpy.typing as npt
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -33,7 +37,14 @@ from agentfloor.wfm.forecast import (
     forecast_arrivals,
     holiday_dates,
 )
-from agentfloor.wfm.series import ArrivalSeries, GapFill, aggregate_arrivals, arrival_series
+from agentfloor.wfm.plots import backtest_png, forecast_png
+from agentfloor.wfm.series import (
+    ArrivalSeries,
+    GapFill,
+    aggregate_arrivals,
+    arrival_series,
+    time_zone,
+)
 
 __all__ = ["forecast", "parse_duration_min", "read_arrivals_csv"]
 
@@ -70,11 +81,18 @@ def parse_duration_min(text: str, option: str) -> int:
 
 
 def read_arrivals_csv(
-    path: Path, *, fill: GapFill = "interpolate", until: date | None = None
+    path: Path,
+    *,
+    fill: GapFill = "interpolate",
+    until: date | None = None,
+    timezone: ZoneInfo | None = None,
 ) -> ArrivalSeries:
     """Read a `start,calls` CSV (rows before `until` only) and validate it.
 
-    Problems name CSV lines (`line 2` is the first data row), not the 0-based rows of the domain.
+    With a `timezone`, naive starts are local times there and daylight-saving days follow
+    `wfm.series`' rule (a fall-back hour listed twice is two intervals, in file order; a time the
+    clocks skip is an error naming its line). Problems name CSV lines (`line 2` is the first data
+    row), not the 0-based rows of the domain.
     """
     starts: list[datetime] = []
     counts: list[float] = []
@@ -105,7 +123,7 @@ def read_arrivals_csv(
             problems=problems[:20],
         )
     try:
-        return arrival_series(starts, counts, fill=fill)
+        return arrival_series(starts, counts, fill=fill, timezone=timezone)
     except InvalidInput as exc:
         raise InvalidInput(
             f"{path}: {_rows_to_lines(exc.message, lines)}",
@@ -141,6 +159,13 @@ def forecast(
     fill: Annotated[FillChoice, typer.Option(help="Missing intervals.")] = FillChoice.INTERPOLATE,
     until: Annotated[str, typer.Option(help="Use only rows before this date (YYYY-MM-DD).")] = "",
     plot: Annotated[Path, typer.Option(help="PNG of forecast vs actual.")] = Path("forecast.png"),
+    timezone: Annotated[
+        str,
+        typer.Option(
+            help="IANA zone of the file's naive times (e.g. Europe/London): daylight-saving "
+            "days are then read by the rule in agentfloor.wfm.series; empty: a DST-free grid."
+        ),
+    ] = "",
 ) -> None:
     """Forecast contacts per interval from a CSV or a tenant's history, or backtest the models."""
     if (file is None) == (tenant is None):
@@ -156,9 +181,15 @@ def forecast(
             problems=[ProblemDetail("--horizon", "use a multiple of --interval")],
         )
     horizon_n = horizon_min // interval_min
+    if timezone and tenant is not None:
+        raise InvalidInput(
+            "--timezone reads a CSV's naive times; a tenant's interactions are in UTC",
+            problems=[ProblemDetail("--timezone", "only with a CSV file")],
+        )
     cutoff = _parse_date(until, "--until") if until else None
     if file is not None:
-        series = read_arrivals_csv(file, fill=fill.value, until=cutoff)
+        zone = time_zone(timezone, "--timezone") if timezone else None
+        series = read_arrivals_csv(file, fill=fill.value, until=cutoff, timezone=zone)
     else:
         assert tenant is not None
         with open_container(Settings()) as container:
@@ -180,12 +211,12 @@ def forecast(
         result = _run_backtest(series, horizon_n, origins, holidays)
         elapsed = time.perf_counter() - started
         out.print(_backtest_table(result, elapsed, country))
-        _plot_backtest(result, plot)
+        plot.write_bytes(backtest_png(result))
     else:
         fc = forecast_arrivals(series, horizon_n, model=model.value, holidays=holidays)
         elapsed = time.perf_counter() - started
-        out.print(_forecast_table(fc, elapsed))
-        _plot_forecast(series, fc, plot)
+        out.print(_forecast_table(fc, series, elapsed))
+        plot.write_bytes(forecast_png(series, fc))
     out.print(f"plot: {plot}")
 
 
@@ -231,7 +262,7 @@ def _backtest_table(result: BacktestResult, elapsed_s: float, country: str) -> T
     return table
 
 
-def _forecast_table(fc: ArrivalForecast, elapsed_s: float) -> Table:
+def _forecast_table(fc: ArrivalForecast, series: ArrivalSeries, elapsed_s: float) -> Table:
     factor = (
         ", ".join(
             f"{kind} {'not in history' if f is None else f'x{f:.2f}'}"
@@ -239,9 +270,10 @@ def _forecast_table(fc: ArrivalForecast, elapsed_s: float) -> Table:
         )
         or "no calendar"
     )
+    zone = f" {series.zone.key}" if series.zone else ""
     table = Table(
         title=f"Forecast ({fc.model}), {fc.interval_min}-minute intervals "
-        f"from {fc.start:%Y-%m-%d %H:%M}",
+        f"from {series.local(fc.start):%Y-%m-%d %H:%M}{zone}",
         caption=f"holiday factors: {factor}; holidays in horizon: "
         f"{', '.join(map(str, fc.holidays_in_horizon)) or 'none'}; fit {elapsed_s:.1f} s",
     )
@@ -251,54 +283,9 @@ def _forecast_table(fc: ArrivalForecast, elapsed_s: float) -> Table:
     for begin in range(0, len(fc.calls), per_day):
         day = fc.calls[begin : begin + per_day]
         peak = int(day.argmax())
-        at = fc.start + timedelta(minutes=fc.interval_min * (begin + peak))
+        at = series.local(fc.start + timedelta(minutes=fc.interval_min * (begin + peak)))
         table.add_row(f"{at:%a %Y-%m-%d}", f"{day.sum():.0f}", f"{at:%H:%M}", f"{day[peak]:.1f}")
     return table
-
-
-def _plot_forecast(series: ArrivalSeries, fc: ArrivalForecast, path: Path) -> None:
-    week = 7 * series.per_day
-    tail = series.slice(max(0, len(series) - 2 * week), len(series))
-    _draw(
-        path,
-        f"{fc.model} forecast after {len(series)} intervals of history",
-        [("history", _times(tail.start, tail.interval_min, len(tail)), tail.counts)],
-        [(fc.model, _times(fc.start, fc.interval_min, len(fc.calls)), fc.calls)],
-    )
-
-
-def _plot_backtest(result: BacktestResult, path: Path) -> None:
-    last = result.origins[-1]
-    times = _times(last.origin, result.interval_min, len(last.actual))
-    _draw(
-        path,
-        f"Last backtest origin {last.origin:%Y-%m-%d}: forecast vs actual",
-        [("actual", times, last.actual)],
-        [(f"{name} (WAPE {w:.1%})", times, last.forecasts[name]) for name, w in last.wape.items()],
-    )
-
-
-Line = tuple[str, Sequence[datetime], npt.NDArray[np.float64]]
-
-
-def _draw(path: Path, title: str, solid: list[Line], dashed: list[Line]) -> None:
-    # The object API with the Agg canvas: no pyplot global state, no display needed.
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(14, 5), layout="constrained")
-    ax = fig.subplots()
-    for label, x, y in solid:
-        ax.plot(np.array(x, dtype="datetime64[s]"), y, label=label, color="black", linewidth=1.0)
-    for label, x, y in dashed:
-        ax.plot(np.array(x, dtype="datetime64[s]"), y, label=label, linewidth=0.9, linestyle="--")
-    ax.set_title(title)
-    ax.set_ylabel("calls per interval")
-    ax.legend(loc="upper left", fontsize="small")
-    fig.savefig(path, dpi=100)
-
-
-def _times(start: datetime, interval_min: int, n: int) -> list[datetime]:
-    return [start + timedelta(minutes=interval_min * i) for i in range(n)]
 
 
 def _parse_date(text: str, option: str) -> date:

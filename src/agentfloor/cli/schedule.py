@@ -9,7 +9,8 @@ the end of the last, with no gaps. WORKERS is a CSV with the header
 like `billing;sales`. Every problem names its CSV line and column and exits 2.
 
 The solving is `agentfloor.wfm.schedule_shifts`; this module reads the files, prints the rich
-tables, writes the roster CSV and draws the coverage PNG with matplotlib.
+tables, writes the roster CSV and the coverage PNG that `wfm.plots` draws (the same picture
+`POST /v1/wfm/schedule?format=png` returns).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from agentfloor.wfm import (
     ShiftTemplate,
     StaffingTarget,
     Worker,
+    coverage_png,
     erlang_c_staffing,
     schedule_shifts,
     traffic_erlangs,
@@ -342,7 +344,8 @@ def schedule(
     out.print(_result_table(result, elapsed))
     out.print(_day_table(result, need.first, interval_min))
     _write_roster(roster, result, need.first)
-    _plot(out_png, result, need.first, interval_min)
+    out_png.parent.mkdir(parents=True, exist_ok=True)
+    out_png.write_bytes(coverage_png(result, interval_min, need.first))
     out.print(f"roster: {roster}\nplot: {out_png}")
 
 
@@ -408,29 +411,3 @@ def _write_roster(path: Path, result: ScheduleResult, first: datetime) -> None:
                     pause,
                 ]
             )
-
-
-def _plot(path: Path, result: ScheduleResult, first: datetime, interval_min: int) -> None:
-    # The object API with the Agg canvas: no pyplot global state, no display needed.
-    from matplotlib.figure import Figure
-
-    n = len(result.requirement)
-    hours = [i * interval_min / 60 for i in range(n + 1)]
-    days = n * interval_min // MINUTES_PER_DAY
-    fig = Figure(figsize=(max(8, 2.2 * days), 5), layout="constrained")
-    ax = fig.subplots()
-    ax.stairs(result.requirement, hours, label="requirement", color="black", linewidth=1.5)
-    ax.stairs(result.coverage, hours, label="scheduled", color="tab:blue", alpha=0.8)
-    for d in range(1, days):
-        ax.axvline(d * 24, color="grey", linewidth=0.5, linestyle=":")
-    labels = [f"{first + timedelta(days=d):%a %m-%d}" for d in range(days)]
-    ax.set_xticks([d * 24 + 12 for d in range(days)], labels)
-    ax.set_xlim(0, hours[-1])
-    ax.set_ylabel("agents working (breaks excluded)")
-    ax.set_title(
-        f"Requirement vs scheduled per {interval_min}-min interval: "
-        f"{result.coverage_pct:.1f}% covered ({result.status.value})"
-    )
-    ax.legend(loc="upper right")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)

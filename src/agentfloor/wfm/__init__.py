@@ -12,6 +12,9 @@ origins against the seasonal naive baseline.
 
 `scheduling` builds shifts and a roster covering interval requirements with OR-Tools CP-SAT
 (values in `scheduling_model`, the greedy baseline and default start in `scheduling_greedy`).
+
+`plots` draws the answers (forecast vs history, backtest vs actual, roster coverage) as PNG bytes
+for the CLI and the REST API.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from agentfloor.wfm.model import (
     StaffingTarget,
     traffic_erlangs,
 )
+from agentfloor.wfm.plots import backtest_png, coverage_png, forecast_png
 from agentfloor.wfm.scheduling import schedule_shifts
 from agentfloor.wfm.scheduling_greedy import greedy_roster
 from agentfloor.wfm.scheduling_model import (
@@ -65,6 +69,7 @@ from agentfloor.wfm.series import (
     GapFill,
     aggregate_arrivals,
     arrival_series,
+    time_zone,
 )
 from agentfloor.wfm.staffing import erlang_a_staffing, erlang_c_staffing
 
@@ -97,7 +102,9 @@ __all__ = [
     "arrival_series",
     "asa_s",
     "backtest_arrivals",
+    "backtest_png",
     "coverage_of",
+    "coverage_png",
     "erlang_a_metrics",
     "erlang_a_staffing",
     "erlang_b",
@@ -106,12 +113,14 @@ __all__ = [
     "erlang_c_staffing",
     "forecast_arrivals",
     "forecast_handle_time",
+    "forecast_png",
     "greedy_roster",
     "holiday_dates",
     "holiday_mask",
     "occupancy",
     "schedule_shifts",
     "service_level",
+    "time_zone",
     "traffic_erlangs",
     "wape",
 ]

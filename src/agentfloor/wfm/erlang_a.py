@@ -44,6 +44,8 @@ _SERIES_RATIO = 0.9
 _TINY = 1e-250
 _FIRST_CHUNK = 64
 _MAX_TERMS = 50_000_000
+#: Below this y the series runs in plain floats (no term can overflow; a few hundred terms).
+_FLOAT_SERIES_BELOW = 300.0
 
 
 def _series(x: float, y: float) -> tuple[float, float]:
@@ -70,6 +72,32 @@ def _series(x: float, y: float) -> tuple[float, float]:
     return log_j, log_m
 
 
+def _float_series(x: float, y: float) -> tuple[float, float]:
+    """Return (J, M) by summing the series in plain floats; for y below `_FLOAT_SERIES_BELOW`.
+
+    Every term is at most y^j / j! <= e^y, so for small y nothing overflows, and summing
+    positive terms loses no precision. The terms grow while y > x + j and then fall by at least
+    r = y / (x + j + 1) each; the sum stops once the geometric bounds on what is left of J
+    (term r / (1 - r)) and of M (term (j r / (1 - r) + r / (1 - r)^2)) are below 1e-17 of each.
+    """
+    term = j_sum = 1.0
+    m_sum = 0.0
+    j = 0
+    while True:
+        j += 1
+        term *= y / (x + j)
+        j_sum += term
+        m_sum += j * term
+        # The bounds cost two divisions: first wait for a term that small (no earlier stop is
+        # missed when r >= 1/2, and below that a few extra terms only add precision).
+        if term < 1e-17 * j_sum:
+            r = y / (x + j + 1)
+            if r < 1.0:
+                rest = term * r / (1.0 - r)
+                if rest < 1e-17 * j_sum and rest * (j + 1.0 / (1.0 - r)) < 1e-17 * m_sum:
+                    return j_sum, m_sum
+
+
 def _log_j_and_m_per_j(x: float, y: float) -> tuple[float, float]:
     """Return (log J(x, y), M(x, y) / J(x, y)) with J and M as in the module docstring.
 
@@ -80,8 +108,11 @@ def _log_j_and_m_per_j(x: float, y: float) -> tuple[float, float]:
         return 0.0, 0.0
     # Below x the series' terms fall by y / (x + j) each: take it when that is at most 0.9, or
     # when P(x, y) is too small to take a log of (then the gap is > 30 sqrt(x): few terms).
-    regularised = float(gammainc(x, y))
+    regularised = 0.0 if y <= _SERIES_RATIO * x else float(gammainc(x, y))
     if y < x and (y <= _SERIES_RATIO * x or regularised < _TINY):
+        if y < _FLOAT_SERIES_BELOW:  # small volumes: a short loop beats numpy's per-call cost
+            j_sum, m_sum = _float_series(x, y)
+            return math.log(j_sum), m_sum / j_sum
         log_j, log_m = _series(x, y)
         return log_j, math.exp(log_m - log_j)
     # J = x e^y y^-x Gamma(x) P(x, y), P the regularised lower incomplete gamma (log-gamma, no

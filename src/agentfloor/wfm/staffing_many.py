@@ -1,23 +1,25 @@
-"""Erlang C staffing for many intervals at once: a day or a week of questions in one pass.
+"""Erlang C staffing for many intervals at once: a day or a week of questions in one call.
 
 A planner asks the same question for every interval of a week (336 half hours). Answered one by
-one, each pays Python's per-call overhead, which dominates for small volumes. Here the Erlang B
-recurrence B(n) = A B(n-1) / (n + A B(n-1)) (Jagerman 1974) runs for every interval together as
-numpy vectors, and each interval takes the first head count whose service level (and ASA) meets
-the target, exactly as `staffing.erlang_c_staffing` decides it one interval at a time (a test
-holds the two equal).
+one through `staffing.erlang_c_staffing`, each pays for its checks and its result objects, which
+dominate for small volumes. Here the target and plan are checked once and each interval runs
+only the search itself (`staffing._erlang_c_first`: Erlang B at the first stable head count,
+then one step of the recurrence B(n) = A B(n-1) / (n + A B(n-1)) (Jagerman 1974) per head
+count), so each answer is exactly what `erlang_c_staffing` gives for that interval (a test holds
+the two equal) and an empty interval costs next to nothing. It replaced a numpy version that ran
+the recurrence for every interval in lockstep from n = 0: that paid for every head count below
+the traffic, which the walk skips.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-
-import numpy as np
 
 from agentfloor.core.errors import InvalidInput
 from agentfloor.wfm.erlang import _check_times
 from agentfloor.wfm.model import StaffingTarget
-from agentfloor.wfm.staffing import _EPS, _check_plan, _search_limit
+from agentfloor.wfm.staffing import _EPS, _check_plan, _erlang_c_first, _occupancy_floor
 
 __all__ = ["erlang_c_agents_many"]
 
@@ -42,43 +44,16 @@ def erlang_c_agents_many(
     _check_plan(shrinkage, max_occupancy)
     if target.max_abandon is not None:
         raise InvalidInput("an abandonment target needs a mean patience (Erlang A)")
-    a = np.asarray(traffic_erl, dtype=np.float64)
-    if a.ndim != 1 or not np.all(np.isfinite(a)) or np.any(a < 0):
-        raise InvalidInput("traffic must be a list of finite numbers of Erlangs >= 0")
-    k = len(a)
-    answer = np.zeros(k, dtype=np.int64)
-    open_ = a > 0
-    if k == 0 or not open_.any():
-        return answer.tolist(), answer.tolist()
-    limit = _search_limit(float(a.max()))
-    b = np.ones(k)
-    t = target.answer_time_s
-    for n in range(1, limit + 1):
-        ab = a * b
-        b = ab / (n + ab)
-        stable = open_ & (n > a)
-        if not stable.any():
-            continue
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c = n * b / (n - a * (1.0 - b))
-            meets = stable.copy()
-            if target.service_level is not None:
-                sl = 1.0 - c * np.exp(-np.maximum(n - a, 0.0) * t / aht_s)  # n > a where used
-                meets &= sl >= target.service_level - _EPS
-            if target.max_asa_s is not None:
-                asa = c * aht_s / (n - a)
-                meets &= asa <= target.max_asa_s + _EPS
-        answer[meets] = n
-        open_ &= ~meets
-        if not open_.any():
-            break
-    if open_.any():
-        raise InvalidInput(
-            f"no head count up to {limit} agents meets the target for some intervals; "
-            "loosen the service level or ASA target"
+    agents: list[int] = []
+    scheduled: list[int] = []
+    for a in traffic_erl:
+        if not (math.isfinite(a) and a >= 0):
+            raise InvalidInput("traffic must be a list of finite numbers of Erlangs >= 0")
+        n = (
+            0
+            if a == 0
+            else _occupancy_floor(a, _erlang_c_first(a, aht_s, target)[0], max_occupancy)
         )
-    floor = np.ceil(a / max_occupancy - _EPS).astype(np.int64)
-    floor = np.where(a / np.maximum(floor, 1) > max_occupancy + _EPS, floor + 1, floor)
-    agents = np.where(a > 0, np.maximum(answer, floor), 0)
-    scheduled = np.ceil(agents / (1.0 - shrinkage) - _EPS).astype(np.int64)
-    return agents.tolist(), scheduled.tolist()
+        agents.append(n)
+        scheduled.append(math.ceil(n / (1.0 - shrinkage) - _EPS))
+    return agents, scheduled

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from agentfloor.core.errors import InvalidInput
 from agentfloor.wfm import erlang_a_metrics, erlang_c_metrics
+from agentfloor.wfm.erlang_a import _float_series, _series
 
 CASES = [
     (10, 10.0, 240.0, 90.0),
@@ -130,3 +131,16 @@ def test_one_hundred_thousand_erlangs_stay_finite(agents: int) -> None:
 def test_bad_patience_is_invalid_input() -> None:
     with pytest.raises(InvalidInput, match="patience"):
         erlang_a_metrics(10, 10.0, 240, 0, 20)
+
+
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [(0.5, 0.4), (6.4, 5.0), (50.0, 40.0), (40.0, 36.0), (400.0, 299.0), (1000.0, 10.0)],
+    ids=str,
+)
+def test_the_float_series_for_small_volumes_equals_the_log_space_series(x: float, y: float) -> None:
+    # Below 300 the sums J and M run in plain floats; the numpy log-space series is the reference.
+    j_sum, m_sum = _float_series(x, y)
+    log_j, log_m = _series(x, y)
+    assert math.log(j_sum) == pytest.approx(log_j, rel=1e-13, abs=1e-15)
+    assert math.log(m_sum) == pytest.approx(log_m, rel=1e-12, abs=1e-13)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyworkforce.queuing import ErlangC
 
 from agentfloor.core.errors import InvalidInput
 from agentfloor.wfm import (
     ErlangAResult,
+    ErlangBTable,
     ErlangCResult,
     QueueModel,
     StaffingTarget,
@@ -21,7 +22,7 @@ from agentfloor.wfm import (
     erlang_c_staffing,
     traffic_erlangs,
 )
-from agentfloor.wfm.staffing import _smallest
+from agentfloor.wfm.staffing import _erlang_b_start, _smallest
 
 SL_80_20 = StaffingTarget(service_level=0.8, answer_time_s=20)
 
@@ -174,3 +175,57 @@ def test_more_traffic_never_needs_fewer_agents(
         erlang_c_staffing(traffic * more, 240, target).agents
         >= erlang_c_staffing(traffic, 240, target).agents
     )
+
+
+@pytest.mark.parametrize(
+    "traffic",
+    [0.01, 1.3, 40.0, 63.99, 64.0, 133.3, 1333.3, 1999.9, 2000.0, 13_333.3, 100_000.0],
+    ids=str,
+)
+@pytest.mark.parametrize("above", [0, 7], ids=["first-stable", "seven-more"])
+def test_erlang_b_at_the_first_stable_head_count_equals_the_recurrence(
+    traffic: float, above: int
+) -> None:
+    # Recurrence below 64 Erlangs, Poisson terms to 2,000, a direct sum above (see the docstring).
+    n = math.floor(traffic) + 1 + above
+    assert _erlang_b_start(n, traffic) == pytest.approx(ErlangBTable(traffic).at(n), rel=1e-11)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    traffic=st.floats(0.01, 5000),
+    sl=st.one_of(st.none(), st.floats(0.05, 0.99)),
+    t=st.floats(0, 120),
+    asa=st.one_of(st.none(), st.floats(0.5, 600)),
+    aht=st.floats(20, 900),
+    max_occupancy=st.sampled_from([1.0, 0.9, 0.7]),
+)
+def test_the_walk_gives_the_first_head_count_meeting_every_target(
+    traffic: float, sl: float | None, t: float, asa: float | None, aht: float, max_occupancy: float
+) -> None:
+    # The definition, checked head count by head count with the public one-shot formula.
+    if sl is None and asa is None:
+        asa = 30.0
+    target = StaffingTarget(service_level=sl, answer_time_s=t, max_asa_s=asa)
+    ours = erlang_c_staffing(traffic, aht, target, max_occupancy=max_occupancy)
+
+    def meets(n: int) -> bool:
+        r = erlang_c_metrics(n, traffic, aht, t)
+        return (
+            r.is_stable
+            and (sl is None or r.service_level >= sl - 1e-9)
+            and (asa is None or r.asa_s <= asa + 1e-9)
+        )
+
+    n = ours.agents_for_target
+    assert meets(n) and not meets(n - 1)
+    assert ours.agents >= n and traffic / ours.agents <= max_occupancy + 1e-9
+    assert ours.agents == n or traffic / (ours.agents - 1) > max_occupancy + 1e-9
+    one_shot = erlang_c_metrics(ours.agents, traffic, aht, t)
+    assert isinstance(ours.performance, ErlangCResult)
+    for got, want in zip(
+        (ours.performance.prob_wait, ours.performance.service_level, ours.performance.asa_s),
+        (one_shot.prob_wait, one_shot.service_level, one_shot.asa_s),
+        strict=True,
+    ):
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-12)

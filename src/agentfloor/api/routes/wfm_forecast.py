@@ -6,6 +6,12 @@ weeks are a 422 whose `errors` name the rows as `body.history.<i>.<field>`; shor
 interpolated and reported in `repairs`), a finer history is summed to `interval_minutes`, and the
 model (MSTL by default) forecasts `horizon_days` with the `country`'s holidays. The fit takes up
 to seconds of CPU, so the route is a sync `def`: FastAPI runs it in its threadpool.
+
+Naive history starts are a DST-free wall-clock grid unless `timezone` names their zone (or is
+`tenant`, the tenant's own): then daylight-saving days follow `wfm.series`' rule (a fall-back
+hour listed twice is two intervals, first daylight then standard time; a start the clocks skip
+is a 422 naming the row) and the forecast's starts come back with their UTC offsets. Starts
+with offsets are used as given. `?format=png` returns the CLI's forecast plot instead of JSON.
 """
 
 from __future__ import annotations
@@ -15,11 +21,14 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agentfloor.access.model import Principal
 from agentfloor.api.auth import allow, context, principal
+from agentfloor.api.routes.wfm_png import PNG_RESPONSES, FormatQuery, png_response
 from agentfloor.core.errors import InvalidInput, ProblemDetail
+from agentfloor.runtime.analytics import tenant_timezone
 from agentfloor.runtime.arrivals import arrivals_from_interactions
 from agentfloor.runtime.context import ServiceContext
 from agentfloor.wfm import (
@@ -29,7 +38,9 @@ from agentfloor.wfm import (
     aggregate_arrivals,
     arrival_series,
     forecast_arrivals,
+    forecast_png,
     holiday_dates,
+    time_zone,
 )
 
 __all__ = ["router"]
@@ -45,6 +56,7 @@ _LOCS = {
     "country": "body.country",
     "model": "body.model",
     "interval": "body.interval_minutes",
+    "timezone": "body.timezone",
 }
 
 
@@ -91,11 +103,29 @@ class ForecastIn(BaseModel):
         description="ISO 3166 code whose public holidays shape the forecast (e.g. US, GB, IL).",
     )
     model: ForecastModel = DEFAULT_MODEL
+    timezone: str | None = Field(
+        None,
+        max_length=64,
+        description="IANA zone of the history's naive starts (e.g. Europe/London), or `tenant` "
+        "for the tenant's: daylight-saving days are then read by the documented rule.",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and value != "tenant":
+            try:
+                time_zone(value)
+            except InvalidInput as exc:
+                raise ValueError(exc.message) from exc
+        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> ForecastIn:
         if (self.history is None) == (self.from_interactions is None):
             raise ValueError("give exactly one of history or from_interactions")
+        if self.timezone is not None and self.history is None:
+            raise ValueError("timezone reads a history's naive starts; interactions are in UTC")
         return self
 
 
@@ -146,7 +176,13 @@ def _series(body: ForecastIn, ctx: ServiceContext, who: Principal) -> ArrivalSer
             ctx, who.tenant_id, body.interval_minutes, channel=source.channel
         )
     assert body.history is not None
-    series = arrival_series([r.start for r in body.history], [r.calls for r in body.history])
+    zone = None
+    if body.timezone is not None:
+        name = tenant_timezone(ctx, who.tenant_id) if body.timezone == "tenant" else body.timezone
+        zone = time_zone(name)
+    series = arrival_series(
+        [r.start for r in body.history], [r.calls for r in body.history], timezone=zone
+    )
     if series.interval_min == body.interval_minutes:
         return series
     if series.interval_min > body.interval_minutes:
@@ -163,12 +199,13 @@ def _series(body: ForecastIn, ctx: ServiceContext, who: Principal) -> ArrivalSer
     return aggregate_arrivals(series, body.interval_minutes)
 
 
-@router.post("/forecast", response_model=ForecastOut, **allow())
+@router.post("/forecast", response_model=ForecastOut, responses=PNG_RESPONSES, **allow())
 def forecast(
     body: ForecastIn,
     ctx: Annotated[ServiceContext, Depends(context)],
     who: Annotated[Principal, Depends(principal)],
-) -> ForecastOut:
+    format: FormatQuery = "json",
+) -> ForecastOut | Response:
     """Forecast calls per interval for `horizon_days` after the history (422 names bad rows)."""
     try:
         series = _series(body, ctx, who)
@@ -182,12 +219,14 @@ def forecast(
     except InvalidInput as exc:
         source = "body.history" if body.history is not None else "body.from_interactions"
         raise _at_body(exc, source) from exc
+    if format == "png":
+        return png_response(forecast_png(series, result))
     step = timedelta(minutes=result.interval_min)
     return ForecastOut(
         model=result.model,
         interval_minutes=result.interval_min,
         forecast=[
-            IntervalCallsOut(start=result.start + i * step, calls=round(float(c), 3))
+            IntervalCallsOut(start=series.local(result.start + i * step), calls=round(float(c), 3))
             for i, c in enumerate(result.calls)
         ],
         total_calls=round(float(result.calls.sum()), 3),

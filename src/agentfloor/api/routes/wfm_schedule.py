@@ -7,6 +7,7 @@ pays the fewest hours, within `time_limit_s`. Bad input is a 422 whose `errors` 
 field (`body.workers.<i>.min_hours`); rules no roster can meet are a 422 with the reason and
 `proven` (true: the solver proved it; false: the time limit ran out first). Solving takes up to
 `time_limit_s` of CPU, so the route is a sync `def`: FastAPI runs it in its threadpool.
+`?format=png` returns the CLI's coverage plot (requirement vs scheduled) instead of JSON.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from agentfloor.api.auth import allow
+from agentfloor.api.routes.wfm_png import PNG_RESPONSES, FormatQuery, png_response
 from agentfloor.core.errors import InvalidInput, ProblemDetail
 from agentfloor.wfm import (
     BreakRule,
@@ -26,6 +29,7 @@ from agentfloor.wfm import (
     ScheduleResult,
     ShiftTemplate,
     Worker,
+    coverage_png,
     schedule_shifts,
 )
 
@@ -244,8 +248,11 @@ def _out(result: ScheduleResult) -> ScheduleOut:
     )
 
 
-@router.post("/schedule", response_model=ScheduleOut, **allow())
-def schedule(body: ScheduleIn) -> ScheduleOut:
+@router.post("/schedule", response_model=ScheduleOut, responses=PNG_RESPONSES, **allow())
+def schedule(
+    body: ScheduleIn,
+    format: FormatQuery = "json",
+) -> ScheduleOut | Response:
     """Roster the workers to cover the requirement (422 names bad fields or an infeasible rule)."""
     try:
         result = schedule_shifts(_problem(body), time_limit_s=body.time_limit_s)
@@ -254,4 +261,6 @@ def schedule(body: ScheduleIn) -> ScheduleOut:
             raise  # ScheduleInfeasible: the reason is the message, `proven` says how sure
         problems = [ProblemDetail(_body_loc(p.loc, body), p.message) for p in exc.problems]
         raise InvalidInput(exc.message, problems=problems, extra=exc.extra) from exc
+    if format == "png":
+        return png_response(coverage_png(result, body.interval_minutes))
     return _out(result)
