@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
@@ -30,6 +30,7 @@ from agentfloor.api.routes import (
     interactions,
     notes,
     routing,
+    simulations,
     wfm,
 )
 from agentfloor.bootstrap import Container
@@ -110,6 +111,7 @@ def create_app(container: Container) -> FastAPI:
         chat,
         wfm,
         analytics,
+        simulations,
     ):
         app.include_router(module.router)
     # The chat widget and its demo page; a data path, not an import of the `web` layer above.
@@ -122,6 +124,21 @@ def create_app(container: Container) -> FastAPI:
         slug = validate_slug(tenant.strip().lower())  # letters, digits, dashes: safe in HTML
         page = (static / "demo.html").read_text(encoding="utf-8")
         return HTMLResponse(page.replace('data-tenant="demo"', f'data-tenant="{slug}"'))
+
+    @app.get("/desk", include_in_schema=False, response_model=None)
+    def desk() -> FileResponse:
+        """Serve the agent desktop (static page; it signs in with an agent key)."""
+        return FileResponse(static / "desk.html")
+
+    @app.get("/wallboard", include_in_schema=False, response_model=None)
+    def wallboard() -> FileResponse:
+        """Serve the supervisor wallboard (static page; it signs in with a supervisor key)."""
+        return FileResponse(static / "wallboard.html")
+
+    @app.get("/admin", include_in_schema=False, response_model=None)
+    def admin_pages() -> FileResponse:
+        """Serve the admin pages (static page; it signs in with an admin key)."""
+        return FileResponse(static / "admin.html")
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

@@ -18,6 +18,7 @@ from agentfloor.cli.eval import eval_app
 from agentfloor.cli.forecast import forecast
 from agentfloor.cli.report import report_app
 from agentfloor.cli.schedule import schedule
+from agentfloor.cli.simulate import simulate_command
 from agentfloor.cli.wfm import staff
 from agentfloor.core.errors import AgentfloorError
 
@@ -67,6 +68,7 @@ app.command("demo")(demo)
 app.command("staff")(staff)
 app.command("forecast")(forecast)
 app.command("schedule")(schedule)
+app.command("simulate")(simulate_command)
 app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(key_app, name="key")
