@@ -119,6 +119,40 @@ def test_bad_expressions_are_422_with_the_column(live: LiveServer, floor: dict[s
         assert r.status_code == 422 and "nap" in r.json()["detail"]
 
 
+def test_expressions_are_checked_without_saving(live: LiveServer) -> None:
+    with live.client() as c:
+        r = c.post(
+            "/v1/routing/expressions/check",
+            json={"expression": '"billing" IN worker.skills AND task.vip'},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json() == {
+            "valid": True,
+            "reads_task": True,
+            "reads_worker": True,
+            "paths": ["task.vip", "worker.skills"],
+        }
+        r = c.post("/v1/routing/expressions/check", json={"expression": "task.lang == "})
+        assert r.status_code == 422, r.text
+        body = r.json()
+        assert (
+            body["errors"][0]["loc"] == "expression" and "column 14" in body["errors"][0]["message"]
+        )
+        assert body["column"] == 14
+        r = c.post(
+            "/v1/routing/expressions/check",
+            json={"expression": "worker.level > 2", "use": "filter"},
+        )
+        assert r.status_code == 422 and "worker expression" in r.json()["detail"], r.text
+        r = c.post("/v1/routing/expressions/check", json={"expression": "x", "use": "queue"})
+        assert r.status_code == 422 and r.json()["errors"][0]["loc"].endswith("use"), r.text
+        queues = c.get("/v1/queues").json()["items"]
+    assert not any(q["target_expression"] == "task.lang == " for q in queues)  # nothing saved
+    with live.client(role=Role.AGENT) as agent:
+        r = agent.post("/v1/routing/expressions/check", json={"expression": "task.vip"})
+        assert r.status_code == 403, r.text
+
+
 def test_offer_accept_complete_over_http_and_websocket(
     live: LiveServer, floor: dict[str, Any]
 ) -> None:

@@ -13,6 +13,8 @@ from agentfloor.routing.model import ReservationState, TaskState
 __all__ = [
     "CancelIn",
     "CompleteIn",
+    "ExpressionCheckIn",
+    "ExpressionCheckOut",
     "FilterIn",
     "QueueStatsOut",
     "RejectIn",
@@ -183,3 +185,26 @@ class QueueStatsOut(Out):
     )
     threshold_s: float
     short_abandon_s: float
+
+
+class ExpressionCheckIn(In):
+    """An expression to check before it is saved (as a form checks a field while it is typed)."""
+
+    expression: Expression = Field(description='The text, e.g. `"billing" IN worker.skills`.')
+    use: Literal["target", "filter", "worker"] = Field(
+        "target",
+        description=(
+            "Where it will go: a queue's `target` expression (worker and task paths), a workflow "
+            "`filter` (task paths only: no worker is known yet), or a target's `worker` "
+            "expression (worker and task paths)."
+        ),
+    )
+
+
+class ExpressionCheckOut(Out):
+    """A valid expression and what it reads."""
+
+    valid: Literal[True] = True
+    reads_task: bool
+    reads_worker: bool
+    paths: list[str]

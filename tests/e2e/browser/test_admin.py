@@ -140,6 +140,16 @@ def test_sign_in_workers_queues_and_workflows(live: LiveServer, page: Any, shot:
 
     # a queue, then a second one with the same name
     queues = section(page, "Queues", "queues")
+    # checked while typed (nothing saved): the message comes next to the field, the text stays
+    target = queues.get_by_label("Target expression")
+    target.fill('"billing" IN worker.')
+    queues.locator("#q-expr-error").wait_for()
+    assert "column" in field_error(target) and target.get_attribute("aria-invalid") == "true"
+    assert target.input_value() == '"billing" IN worker.'
+    shot(page, "admin-queues-expression-checked-while-typed")
+    target.fill('"billing" IN worker.skills')
+    queues.locator("#q-expr-error").wait_for(state="detached")
+    assert target.get_attribute("aria-invalid") is None
     queues.get_by_label("Name").fill("Billing")
     queues.get_by_label("Target expression").fill('"billing" IN worker.skills')
     queues.get_by_role("button", name="Add queue").click()

@@ -18,6 +18,8 @@ from agentfloor.api.pagination import Cursor, Limit, PageOut, decode_cursor, enc
 from agentfloor.api.routing_schemas import (
     CancelIn,
     CompleteIn,
+    ExpressionCheckIn,
+    ExpressionCheckOut,
     QueueStatsOut,
     RejectIn,
     ReservationOut,
@@ -32,6 +34,7 @@ from agentfloor.api.routing_schemas import (
 from agentfloor.core.errors import InvalidInput, ProblemDetail
 from agentfloor.interactions.states import InteractionState
 from agentfloor.routing.errors import NotYourTask, UnknownActivity
+from agentfloor.routing.expressions import parse_expression
 from agentfloor.routing.model import RoutingConfig, Task, TaskState
 from agentfloor.routing.workflow import Workflow
 from agentfloor.runtime import interactions, workflows
@@ -75,6 +78,36 @@ def acting_worker(who: Principal, requested: str | None) -> str | None:
             problems=[ProblemDetail("worker_id", "required for agent keys not bound to a worker")],
         )
     return requested
+
+
+# --- expressions ---------------------------------------------------------------------------------
+
+
+@router.post(
+    "/routing/expressions/check",
+    response_model=ExpressionCheckOut,
+    tags=["routing"],
+    **allow(*MANAGERS),
+)
+def check_expression(body: ExpressionCheckIn) -> ExpressionCheckOut:
+    """Check an expression without saving anything: 422 with the column where it stops parsing.
+
+    The same checks as saving a queue or workflow, so a form can show the problem next to the
+    field while it is typed. A `filter` may not read `worker.*` (no worker is known yet).
+    """
+    loc = "expression"
+    expression = parse_expression(body.expression, loc=loc)
+    if body.use == "filter" and expression.uses_worker:
+        raise InvalidInput(
+            "a workflow filter picks tasks before any worker is known, so it cannot read "
+            "worker.*; move worker conditions to a target's worker expression",
+            problems=[ProblemDetail(loc, "reads worker.*")],
+        )
+    return ExpressionCheckOut(
+        reads_task=expression.uses_task,
+        reads_worker=expression.uses_worker,
+        paths=sorted(expression.paths()),
+    )
 
 
 # --- workflows -----------------------------------------------------------------------------------

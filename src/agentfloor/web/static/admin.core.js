@@ -89,6 +89,15 @@ export function setFieldError(el, message) {
   describedBy(el, id, true);
 }
 
+/** Remove one field's message (and its invalid mark), leaving the rest of the form as it is. */
+export function clearFieldError(el) {
+  const id = `${el.id}-error`;
+  const note = document.getElementById(id);
+  if (note) note.remove();
+  el.removeAttribute("aria-invalid");
+  describedBy(el, id, false);
+}
+
 function formError(form, message) {
   let note = $(".form-error", form);
   if (!note) {

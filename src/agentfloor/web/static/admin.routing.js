@@ -1,6 +1,6 @@
 // Admin: workers (skills, languages, levels, capacity), queues and workflows.
 
-import { $, $$, api, normalLoc, setFieldError, clearErrors, showProblem, toast, words, button, fillRows, listAll, remove, onSubmit, editing, rowActions } from "./admin.core.js";
+import { $, $$, api, normalLoc, setFieldError, clearFieldError, clearErrors, showProblem, toast, words, button, fillRows, listAll, remove, onSubmit, editing, rowActions } from "./admin.core.js";
 
 export let queues = [];
 export let workers = [];
@@ -331,3 +331,40 @@ function renumberProblem(result, sent) {
   });
   return { ...result, data: { ...result.data, errors } };
 }
+
+// --- expressions checked as they are typed ---------------------------------------------------------
+
+/** Which expression a field holds: a queue's target, a workflow filter or a worker expression. */
+function expressionUse(el) {
+  if (el.id === "q-expr") return "target";
+  if (el.dataset.id === "expr") return "filter";
+  if (el.dataset.id === "wexpr") return "worker";
+  return null;
+}
+
+const checking = new WeakMap(); // field -> pending timer
+
+/** Ask the server (nothing is saved) and show its message next to the field, or clear it. */
+async function checkExpression(el, use) {
+  const text = el.value;
+  if (!text.trim()) {
+    clearFieldError(el);
+    return;
+  }
+  const r = await api("POST", "/v1/routing/expressions/check", { expression: text.trim(), use });
+  if (el.value !== text) return; // typed on since: a newer check is on its way
+  clearFieldError(el);
+  if (!r.ok) {
+    const e = (r.data && Array.isArray(r.data.errors) && r.data.errors[0]) || null;
+    setFieldError(el, e ? e.message : (r.data && r.data.detail) || `Failed (HTTP ${r.status}).`);
+  }
+}
+
+document.addEventListener("input", (event) => {
+  const el = event.target;
+  if (!(el instanceof HTMLTextAreaElement)) return;
+  const use = expressionUse(el);
+  if (!use) return;
+  clearTimeout(checking.get(el));
+  checking.set(el, setTimeout(() => checkExpression(el, use), 350));
+});
