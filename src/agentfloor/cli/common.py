@@ -60,7 +60,7 @@ def web_app(container: Container) -> Any:
 
 
 def steps_progress() -> Progress:
-    """Return the progress display of the evaluation commands: named steps with counts."""
+    """Return the progress display of long commands (evaluations, simulations), with counts."""
     return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),

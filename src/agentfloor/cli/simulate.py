@@ -16,10 +16,9 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from agentfloor.cli.common import err, out
+from agentfloor.cli.common import err, out, steps_progress
 from agentfloor.core.errors import InvalidInput
 from agentfloor.runtime.sim_report import SimReport, expected_contacts, report_json, simulate
 from agentfloor.runtime.sim_report_html import (
@@ -84,14 +83,7 @@ def simulate_command(
         f"replication, {n} replications, seed {scenario.seed}"
         + ("" if scenario.sweep is None else f", sweeping {scenario.sweep.variable}")
     )
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=out,
-        transient=True,
-    ) as progress:
+    with steps_progress() as progress:
         task = progress.add_task("replications", total=runs)
 
         def done(finished: int, total: int) -> None:
