@@ -78,3 +78,22 @@ def shot(screenshots: Path) -> Callable[[Any, str], Path]:
         return path
 
     return take
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Open more pages, each in its own context (own storage): a customer beside an agent.
+
+    `open_page(width=1280, height=800)`; every page opened is closed after the test.
+    """
+    contexts: list[Any] = []
+
+    def make(width: int = 1280, height: int = 800) -> Any:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

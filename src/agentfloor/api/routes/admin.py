@@ -1,10 +1,11 @@
-"""`/v1/api-keys` and `/v1/audit-log`: access management and who changed what."""
+"""`/v1/api-keys`, `/v1/me` and `/v1/audit-log`: access management and who changed what."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
 
 from agentfloor.access.model import Principal, Role
 from agentfloor.api.auth import allow, context, principal
@@ -49,6 +50,21 @@ def list_keys(ctx: Ctx, who: Who) -> list[ApiKeyOut]:
 def revoke_key(key_id: str, ctx: Ctx, who: Who) -> ApiKeyOut:
     """Revoke a key; it stops working at once."""
     return ApiKeyOut.model_validate(access.revoke_key(ctx, who, key_id))
+
+
+class MeOut(BaseModel):
+    """The caller as its key says: tenant, key, role and the worker an agent key acts as."""
+
+    tenant_id: str
+    key_id: str
+    role: Role
+    worker_id: str | None
+
+
+@router.get("/me", response_model=MeOut, tags=["access"], **allow())
+def me(who: Who) -> MeOut:
+    """Who this key is: a sign-in form checks a key with it (401 for a bad one)."""
+    return MeOut(tenant_id=who.tenant_id, key_id=who.key_id, role=who.role, worker_id=who.worker_id)
 
 
 @router.get(
