@@ -102,6 +102,19 @@ def test_numbers_move_live_and_alerts_cross_thresholds(
     assert 23 <= groups.count() <= 25
     expect(page.locator('[data-figure="offered"]')).not_to_have_text("0")
     shot(page, "wallboard-service-level-alert")
+    # the late answer's hour has a service-level dot (0%, at the foot of the chart)
+    expect(page.locator("#chart svg circle.sl-dot")).to_have_count(1)
+
+    # a past day: its own report (nothing happened then), then back to today
+    page.get_by_label("Day", exact=True).fill("2026-01-05")
+    expect(page.locator("#today-title")).to_have_text("Report for 2026-01-05")
+    expect(page.locator('[data-figure="offered"]')).to_have_text("0")
+    assert 23 <= page.locator("#chart svg g").count() <= 25
+    expect(page.locator("#chart svg circle.sl-dot")).to_have_count(0)
+    shot(page, "wallboard-past-day")
+    page.get_by_label("Day", exact=True).fill("")
+    expect(page.locator("#today-title")).to_have_text("Today")
+    expect(page.locator('[data-figure="offered"]')).not_to_have_text("0")
 
     # raising the wait threshold clears that alert at once; thresholds survive a reload
     page.get_by_label("Alert when longest wait is over (s)").fill("3600")

@@ -103,14 +103,23 @@ async function load() {
 
 async function loadReport(target) {
   try {
-    state.report = await api(state.key, "/v1/analytics/kpis", {
-      query: { by: "interval", interval: "1h", sl_threshold_s: target },
-    });
+    const day = $("report-day").value; // yyyy-mm-dd in the tenant's timezone, or "" for today
+    const query = { by: "interval", interval: "1h", sl_threshold_s: target };
+    if (day) Object.assign(query, { from: day, to: nextDay(day) });
+    state.report = await api(state.key, "/v1/analytics/kpis", { query });
+    state.reportDay = day;
     state.reportError = null;
   } catch (err) {
     state.reportError = err.message;
   }
   renderToday();
+}
+
+/** The day after `yyyy-mm-dd` (calendar arithmetic in UTC, so no DST surprise). */
+function nextDay(day) {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
 }
 
 let pending = null;
@@ -223,6 +232,7 @@ function renderToday() {
     return;
   }
   const k = state.report.total;
+  $("today-title").textContent = state.reportDay ? `Report for ${state.reportDay}` : "Today";
   box.replaceChildren(
     figure("AI containment", percent(k.containment_rate), { name: "containment" }),
     figure("AI contacts", k.ai_contacts, { name: "ai-contacts" }),
@@ -270,6 +280,13 @@ function barChart(report) {
     group.append(svg("rect", { class: "bar-answered", x, y: top + plot - answered, width: w, height: answered }));
     group.append(svg("rect", { class: "bar-abandoned", x, y: top + plot - answered - abandoned, width: w, height: abandoned }));
     root.append(group);
+    const sl = row.kpis.service_level;
+    if (sl !== null && sl !== undefined) {
+      // service level on its own 0-100% scale, a dot per hour with answered or abandoned calls
+      const dot = svg("circle", { class: "sl-dot", cx: i * step + step / 2, cy: top + plot - sl * plot, r: 3 });
+      dot.append(svg("title", {}, document.createTextNode(`${title}; service level ${Math.round(sl * 100)}%`)));
+      root.append(dot);
+    }
     if (i % 3 === 0) {
       const label = new Date(row.start).toLocaleTimeString([], { hour: "2-digit" });
       root.append(svg("text", { x: i * step + 1, y: height - 6 }, document.createTextNode(label)));
@@ -334,6 +351,8 @@ function init() {
     render();
   });
   $("answer-target").addEventListener("change", reloadSoon);
+  $("day-form").addEventListener("submit", (e) => e.preventDefault());
+  $("report-day").addEventListener("change", () => loadReport(thresholds().target));
   $("signout").addEventListener("click", () => {
     session.clear(STORE);
     location.reload();
