@@ -194,3 +194,21 @@ export function fieldError(field, message) {
   err.field = field;
   return err;
 }
+
+// --- the sign-in screen both pages share (ids app, signin, signin-key, signin-key-error) ----------
+
+/** Show the sign-in form instead of the page, with the key field focused. */
+export function showSignIn() {
+  document.getElementById("app").hidden = true;
+  document.getElementById("signin").hidden = false;
+  document.getElementById("signin-key").focus();
+}
+
+/** The key was revoked while signed in: forget it (`store`) and ask again, saying why. */
+export function keyStopped(store, reason) {
+  session.clear(store);
+  showSignIn();
+  document.getElementById("signin-key").setAttribute("aria-invalid", "true");
+  document.getElementById("signin-key-error").textContent =
+    `Your key stopped working: ${reason || "refused"}. Sign in again.`;
+}

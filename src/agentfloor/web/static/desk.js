@@ -4,7 +4,7 @@
 // (`reservation.*`), assignments (`task.*`), chat messages and the worker's activity. A
 // reconnect reloads, so nothing that happened while the socket was down is missed.
 
-import { ApiError, allPages, api, el, fieldError, followEvents, session, signInForm } from "./api.js";
+import { ApiError, allPages, api, el, fieldError, followEvents, keyStopped, session, showSignIn, signInForm } from "./api.js";
 import {
   addMessage,
   cancelWrap,
@@ -55,20 +55,6 @@ async function checkSignIn({ key, worker }) {
   return { key, workerId };
 }
 
-/** The key was revoked while signed in: back to the sign-in form, saying why. */
-function keyStopped(reason) {
-  session.clear(STORE);
-  showSignIn();
-  $("signin-key").setAttribute("aria-invalid", "true");
-  $("signin-key-error").textContent = `Your key stopped working: ${reason || "refused"}. Sign in again.`;
-}
-
-function showSignIn() {
-  $("app").hidden = true;
-  $("signin").hidden = false;
-  $("signin-key").focus();
-}
-
 function signOut() {
   if (state.stream) state.stream.close();
   session.clear(STORE);
@@ -117,7 +103,7 @@ async function start({ key, workerId }) {
     onEvent,
     onOpen: () => reload().catch((err) => notice(`Could not load your work: ${err.message}`)),
     onState: (s, reason) => {
-      if (s === "refused") keyStopped(reason);
+      if (s === "refused") keyStopped(STORE, reason);
       const badge = $("connection");
       badge.dataset.state = s;
       badge.textContent = { live: "live", reconnecting: "reconnecting\u2026", refused: `refused: ${reason}` }[s];

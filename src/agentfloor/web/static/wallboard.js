@@ -4,7 +4,7 @@
 // `reservation.*`, `worker.*`) reloads the numbers (debounced), and the clocks (longest wait,
 // time in state) tick locally between loads. Alerts compare against thresholds set on the page.
 
-import { ApiError, allPages, api, duration, el, fieldError, followEvents, percent, session, signInForm } from "./api.js";
+import { ApiError, allPages, api, duration, el, fieldError, followEvents, percent, keyStopped, session, showSignIn, signInForm } from "./api.js";
 
 const $ = (id) => document.getElementById(id);
 const STORE = "wallboard";
@@ -31,20 +31,6 @@ async function checkSignIn({ key }) {
     throw fieldError("key", `A ${me.role} key cannot watch the wallboard; use a supervisor key.`);
   }
   return { key };
-}
-
-/** The key was revoked while signed in: back to the sign-in form, saying why. */
-function keyStopped(reason) {
-  session.clear(STORE);
-  showSignIn();
-  $("signin-key").setAttribute("aria-invalid", "true");
-  $("signin-key-error").textContent = `Your key stopped working: ${reason || "refused"}. Sign in again.`;
-}
-
-function showSignIn() {
-  $("app").hidden = true;
-  $("signin").hidden = false;
-  $("signin-key").focus();
 }
 
 // --- thresholds ---------------------------------------------------------------------------------
@@ -333,7 +319,7 @@ async function start({ key }) {
         showError(err);
       }),
     onState: (s, reason) => {
-      if (s === "refused") keyStopped(reason);
+      if (s === "refused") keyStopped(STORE, reason);
       const badge = $("connection");
       badge.dataset.state = s;
       badge.textContent = { live: "live", reconnecting: "reconnecting\u2026", refused: `refused: ${reason}` }[s];
