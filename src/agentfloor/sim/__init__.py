@@ -1,7 +1,9 @@
 """Simulation: a contact centre in virtual time, driving the real router ("one engine, two clocks").
 
 A scenario (`load_scenario`, a YAML file) describes queues, arrivals, handle times, patience,
-callbacks, worker groups and their staffing, an AI containment model and routing settings.
+callbacks, worker groups and their staffing, an AI containment model, contact flows the
+callers of a queue pass through first (`FlowSpec`: the real `flows` interpreter with a caller
+model, see `sim.flows`) and routing settings.
 `run_scenario` simulates one seeded replication with a discrete-event loop that feeds the real
 `routing.RoutingEngine` a virtual clock and returns the event log and the KPIs, measured by
 `agentfloor.analytics` exactly as live KPIs are. `replicate` runs N independent replications in
@@ -26,6 +28,9 @@ from agentfloor.sim.spec import (
     ConstantStaffing,
     EmpiricalTime,
     ExponentialTime,
+    FlowPort,
+    FlowPorts,
+    FlowSpec,
     KpiSpec,
     LognormalTime,
     PoissonArrivals,
@@ -54,6 +59,9 @@ __all__ = [
     "EmpiricalTime",
     "EngineDriver",
     "ExponentialTime",
+    "FlowPort",
+    "FlowPorts",
+    "FlowSpec",
     "KpiEstimate",
     "KpiSpec",
     "LognormalTime",

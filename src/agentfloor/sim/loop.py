@@ -2,9 +2,11 @@
 
 Three sources of events, merged in time order: the pre-drawn arrivals (a sorted list, read with
 a cursor: most events are arrivals, and they never go through a heap), the loop's own heap
-(logins and logouts, AI hand-offs, accepts, completions, abandonments, callback offers) and the
-routing engine's timers (`next_deadline()`, fired with `tick`). At equal times engine timers
-fire first, then arrivals, then the heap in scheduling order, so a seed reproduces a run exactly.
+(logins and logouts, AI and flow hand-offs, accepts, completions, abandonments, callback
+offers) and the routing engine's timers (`next_deadline()`, fired with `tick`). At equal times
+engine timers fire first, then arrivals, then the heap in scheduling order, so a seed
+reproduces a run exactly. A contact that meets the AI or a flow first (`Contacts.front`, its
+walk through the flow drawn beforehand: `sim.flows`) reaches the router after that delay.
 
 Worker behaviour is the simplest that the router's semantics allow: an offer is accepted after
 `routing.accept_delay_s` (0: at the same instant), a task is completed after its handle time, a
@@ -124,10 +126,6 @@ class _Run(EngineDriver):
         self.touched = True  # an engine call since its next deadline was last read
         self.ai_outcomes: list[AiOutcome] = []
         queues = scenario.queues
-        ai = scenario.ai
-        self.ai_covers = [
-            ai is not None and (ai.queues is None or q.id in ai.queues) for q in queues
-        ]
         self.channels = [q.channel for q in queues]
         self.priorities = [q.priority for q in queues]
         self.queue_ids = [q.id for q in queues]
@@ -173,12 +171,7 @@ class _Run(EngineDriver):
         """Process every event until nothing more can happen."""
         engine, heap, contacts = self.engine, self.heap, self.contacts
         next_deadline, heappop = engine.next_deadline, heapq.heappop
-        at_s, start, ai_covers, queue_of = (
-            contacts.at_s,
-            self.start_s,
-            self.ai_covers,
-            contacts.queue,
-        )
+        at_s, start, front = contacts.at_s, self.start_s, contacts.front
         n, i = len(contacts), 0
         inf = math.inf
         next_arrival = start + at_s[0] if n else inf
@@ -195,7 +188,7 @@ class _Run(EngineDriver):
                 if next_arrival == inf:
                     return
                 self.now = next_arrival
-                if ai_covers[queue_of[i]]:
+                if front[i]:  # the AI or a flow first
                     self._to_ai(i)
                 else:
                     self._submit(i)
@@ -209,7 +202,7 @@ class _Run(EngineDriver):
     # --- contacts --------------------------------------------------------------------------------
 
     def _to_ai(self, i: int) -> None:
-        kind = _AI_END if self.contacts.contained[i] else _HANDOFF
+        kind = _HANDOFF if self.contacts.routed[i] else _AI_END
         self._push(self.now + self.contacts.ai_s[i], kind, "", i)
 
     def _submit(self, i: int) -> None:
@@ -276,8 +269,8 @@ class _Run(EngineDriver):
         elif kind == _HANDOFF:  # i: the contact
             self._ai_outcome(i, contained=False)
             self._submit(i)
-        else:  # _AI_END
-            self._ai_outcome(i, contained=True)
+        else:  # _AI_END: contained, or a flow that stopped (no task)
+            self._ai_outcome(i, contained=self.contacts.contained[i])
 
     def _record(self, events: list[RoutingEvent]) -> list[RoutingEvent]:
         """Log the events, then react as workers and callers do (the driver's hook, inlined)."""

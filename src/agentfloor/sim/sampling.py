@@ -10,15 +10,21 @@ Poisson arrivals with a rate constant within each interval are drawn as a Poisso
 interval and that many uniform times in it, which is exact for a piecewise-constant rate.
 A lognormal given by mean m and standard deviation s has sigma^2 = ln(1 + s^2 / m^2) and
 mu = ln m - sigma^2 / 2.
+
+A queue with a `flow` walks each of its contacts through it (`sim.flows`, a `random.Random`
+from one more stream of the queue's) before drawing the handle time, patience and callback
+choice from the queue the flow routed the contact to.
 """
 
 from __future__ import annotations
 
 import math
+import random
 from dataclasses import dataclass
 
 import numpy as np
 
+from agentfloor.sim.flows import ROUTED, SERVED, compile_flow, walk_flows
 from agentfloor.sim.scenario import Scenario
 from agentfloor.sim.spec import (
     ConstantArrivals,
@@ -72,6 +78,9 @@ class Contacts:
     `at_s` is seconds from the start; `queue` the index in `scenario.queues`; `patience_s` is
     inf for a contact that never abandons; `ai_s` is the time with the AI (0 without one);
     `contained` whether the AI resolved it; `takes_callback` whether it accepts a callback offer.
+    `front` whether it meets the AI or a flow first (for `ai_s`, then the router if `routed`;
+    else it ends there). With a flow, `queue` is where the flow routed it (or the queue it
+    arrived at, when the flow served it), `ai_s` the time in the flow, `contained` self-served.
     """
 
     at_s: list[float]
@@ -81,6 +90,8 @@ class Contacts:
     ai_s: list[float]
     contained: list[bool]
     takes_callback: list[bool]
+    front: list[bool]
+    routed: list[bool]
 
     def __len__(self) -> int:
         return len(self.at_s)
@@ -99,13 +110,20 @@ def draw_contacts(scenario: Scenario, seed: int) -> Contacts:
         )
         times, replayed = _arrival_times(scenario, queue, arrive)
         n = len(times)
+        if queue.flow is not None:
+            flow_rng = random.Random(int(stream.spawn(1)[0].generate_state(1)[0]))
+            parts.append(
+                _through_flow(scenario, index, times, replayed, flow_rng, handle, patience, choice)
+            )
+            continue
         handles = draw_times(queue.handle_time, handle, n) if replayed is None else replayed
         waits = (
             np.full(n, np.inf)
             if queue.patience is None
             else patience.exponential(queue.patience.mean_s, n)
         )
-        if ai is not None and (ai_queues is None or queue.id in ai_queues):
+        covered = ai is not None and (ai_queues is None or queue.id in ai_queues)
+        if ai is not None and covered:
             contained = ai_rng.random(n) < ai.share
             ai_resolve = draw_times(ai.handle_time, ai_rng, n)
             handoff = (
@@ -116,10 +134,15 @@ def draw_contacts(scenario: Scenario, seed: int) -> Contacts:
             contained, ai_s = np.zeros(n, dtype=bool), np.zeros(n)
         share = 0.0 if queue.callback is None else queue.callback.share
         takes = choice.random(n) < share
-        parts.append((times, np.full(n, index), handles, waits, ai_s, contained, takes))
+        front = np.full(n, covered)
+        parts.append(
+            (times, np.full(n, index), handles, waits, ai_s, contained, takes, front, ~contained)
+        )
     columns = [np.concatenate(col) for col in zip(*parts, strict=True)]
     order = np.argsort(columns[0], kind="stable")  # ties: queue order, then draw order
-    at, queue_ix, handles, waits, ai_s, contained, takes = (c[order] for c in columns)
+    at, queue_ix, handles, waits, ai_s, contained, takes, front, routed = (
+        c[order] for c in columns
+    )
     return Contacts(
         at.tolist(),
         queue_ix.tolist(),
@@ -128,4 +151,54 @@ def draw_contacts(scenario: Scenario, seed: int) -> Contacts:
         ai_s.tolist(),
         contained.tolist(),
         takes.tolist(),
+        front.tolist(),
+        routed.tolist(),
+    )
+
+
+def _through_flow(
+    scenario: Scenario,
+    index: int,
+    times: np.ndarray,
+    replayed: np.ndarray | None,
+    flow_rng: random.Random,
+    handle: np.random.Generator,
+    patience: np.random.Generator,
+    choice: np.random.Generator,
+) -> tuple[np.ndarray, ...]:
+    """Walk a flow queue's contacts through its flow; draw the rest from where each went."""
+    queues, n = scenario.queues, len(times)
+    spec = queues[index].flow
+    assert spec is not None
+    ids = [q.id for q in queues]
+    caller = compile_flow(spec, index, ids, queues[index].channel, scenario.ai)
+    walks = walk_flows(caller, (times + scenario.start_s).tolist(), flow_rng)
+    outcome = np.asarray(walks.outcome, dtype=np.int64)
+    target = np.asarray(walks.queue, dtype=np.int64)
+    routed = outcome == ROUTED
+    handles = np.zeros(n) if replayed is None else replayed
+    waits, takes = np.full(n, np.inf), np.zeros(n, dtype=bool)
+    for d in np.unique(target[routed]).tolist():  # in queue order: a seed reproduces it
+        to = queues[d]
+        mask = routed & (target == d)
+        k = int(mask.sum())
+        if replayed is None:
+            handles[mask] = draw_times(to.handle_time, handle, k)
+        if to.patience is not None:
+            waits[mask] = patience.exponential(to.patience.mean_s, k)
+        share = 0.0 if to.callback is None else to.callback.share
+        takes[mask] = choice.random(k) < share
+    booked = np.asarray(walks.callback, dtype=bool)
+    waits[booked] = np.inf  # a booked callback waits for its call
+    takes[booked] = False
+    return (
+        times,
+        target,
+        handles,
+        waits,
+        np.asarray(walks.seconds, dtype=np.float64),
+        outcome == SERVED,
+        takes,
+        np.ones(n, dtype=bool),
+        routed,
     )

@@ -8,7 +8,9 @@ Pydantic models because the input is user-written YAML: every problem is reporte
 named by its path in the file (`queues[1].arrivals.per_interval: ...`), as one `InvalidInput`.
 CSV files named by the scenario (replayed arrivals, a forecast of calls per interval) are read
 when the scenario is loaded, so a replication in another process needs no file system and a bad
-row is reported like any other field.
+row is reported like any other field. So is a queue's contact flow (`flow.file`, a flow
+document checked by `agentfloor.flows`, its problems reported under `queues[i].flow`, and its
+caller model checked against it: see `sim.flows_check`).
 
 The parts (distributions, arrivals, queues, staffing...) are in `sim.spec`. A sweep names one
 field by its path (`ai.share`, `queues[0].handle_time.mean_s`, `workers[0].staffing.count`) and
@@ -32,6 +34,7 @@ from pydantic import Field, ValidationError
 from agentfloor.core.errors import InvalidInput, ProblemDetail
 from agentfloor.routing.expressions import parse_expression
 from agentfloor.routing.model import SelectionStrategy
+from agentfloor.sim.flows_check import flow_problems, read_flow_file
 from agentfloor.sim.spec import (
     HHMM,
     AiContainment,
@@ -174,6 +177,8 @@ def _loc(parts: tuple[int | str, ...]) -> str:
             out += f"[{part}]"
         elif part in _TAGS and i > 0 and isinstance(parts[i - 1], str):
             continue  # the union member pydantic tried: not a field the user wrote
+        elif part.startswith(("constrained-", "tagged-union[")) or part in ("float", "int"):
+            continue  # likewise, in a union of a number and a distribution (`prompt_time`)
         else:
             out += f".{part}" if out else part
     return out or "(root)"
@@ -239,6 +244,11 @@ def _check(s: Scenario) -> list[ProblemDetail]:
             add(ProblemDetail(f"workers[{i}].capacity", "takes no channel: give one a count > 0"))
     if len({g.name for g in s.workers}) != len(s.workers):
         add(ProblemDetail("workers", "group names must be unique"))
+    channels = {q.id: str(q.channel) for q in s.queues}
+    for i, q in enumerate(s.queues):
+        if q.flow is not None:
+            loc = f"queues[{i}].flow"
+            problems += flow_problems(q.flow, loc, channels, q.id, has_ai=s.ai is not None)
     if s.ai is not None and s.ai.queues is not None:
         for j, name in enumerate(s.ai.queues):
             if name not in seen:
@@ -257,6 +267,9 @@ def _check(s: Scenario) -> list[ProblemDetail]:
 def _read_files(s: Scenario, base_dir: Path | None, problems: list[ProblemDetail]) -> Scenario:
     queues = list(s.queues)
     for i, q in enumerate(queues):
+        if q.flow is not None:
+            flow = read_flow_file(q.flow, base_dir, f"queues[{i}].flow", problems)
+            queues[i] = q = q.model_copy(update={"flow": flow})
         arrivals, loc = q.arrivals, f"queues[{i}].arrivals.csv"
         if isinstance(arrivals, PoissonArrivals) and arrivals.csv is not None:
             rows = _rows(arrivals.csv, base_dir, loc, problems)

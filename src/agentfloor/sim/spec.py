@@ -24,6 +24,9 @@ __all__ = [
     "ConstantStaffing",
     "EmpiricalTime",
     "ExponentialTime",
+    "FlowPort",
+    "FlowPorts",
+    "FlowSpec",
     "KpiSpec",
     "LognormalTime",
     "PoissonArrivals",
@@ -133,8 +136,56 @@ class CallbackOffer(SpecModel):
     share: float = Field(ge=0, le=1)
 
 
+class FlowPort(SpecModel):
+    """What the simulator answers for a port it cannot run: a `success` share, in `time_s`."""
+
+    success: float = Field(default=1.0, ge=0, le=1)
+    time_s: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+
+
+class FlowPorts(SpecModel):
+    """The ports of a flow the simulator stands in for (an `ai_agent` block uses `ai`)."""
+
+    webhook: FlowPort = FlowPort()
+    crm_lookup: FlowPort = FlowPort()
+
+
+class FlowSpec(SpecModel):
+    """A contact flow the queue's contacts pass through before the router, and a caller model.
+
+    `file` names the flow document (YAML, relative to the scenario); `source` is its text, filled
+    when loading (or given inline, e.g. over the API). `answers` gives, for every block that
+    asks (menu, collect, callback offer, survey), the share of callers giving each answer: a
+    menu option's DTMF key, intent or label, any text for the others, or `no_answer` (silence:
+    the block re-prompts, then gives up). `prompt_time` is the seconds a question and its answer
+    take (a number or a distribution), `prompt_times` the same for given blocks (by id),
+    `message_s` the seconds of each message. `queues` maps
+    the flow's queue and workflow ids to scenario queue ids (a name not in it must be one).
+    `attributes` are the contact's attributes at the start (the channel is added). The queue's
+    contacts do not also meet the scenario's `ai` in front: the AI agent works where the flow
+    has an `ai_agent` block, with the `ai` section's share and times.
+    """
+
+    file: str | None = None
+    source: str = ""
+    answers: dict[str, dict[str, Annotated[float, Field(ge=0, le=1)]]] = Field(default_factory=dict)
+    prompt_time: Annotated[float, Field(ge=0, allow_inf_nan=False)] | TimeDistribution = 0.0
+    prompt_times: dict[
+        str, Annotated[float, Field(ge=0, allow_inf_nan=False)] | TimeDistribution
+    ] = Field(default_factory=dict)
+    message_s: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    ports: FlowPorts = FlowPorts()
+    queues: dict[str, str] = Field(default_factory=dict)
+    attributes: dict[str, Any] = Field(default_factory=lambda: {"phone": "+15550100"})
+
+
 class QueueSpec(SpecModel):
-    """One queue: its channel, who may answer it, and the contacts arriving at it."""
+    """One queue: its channel, who may answer it, and the contacts arriving at it.
+
+    With a `flow`, the contacts arriving here first run through it; it routes each to a queue
+    (this one or another, with that queue's handle time, patience and callback offer) or
+    serves it itself.
+    """
 
     id: str = Field(pattern=_NAME)
     channel: Channel = "voice"
@@ -147,6 +198,7 @@ class QueueSpec(SpecModel):
     handle_time: TimeDistribution
     patience: ExponentialTime | None = None
     callback: CallbackOffer | None = None
+    flow: FlowSpec | None = None
 
 
 # --- staffing -------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def problems_of(data: Any, base_dir: Path | None = None) -> dict[str, str]:
 
 
 def queue(**overrides: Any) -> dict[str, Any]:
-    q = scenario_data()["queues"][0]
+    q: dict[str, Any] = scenario_data()["queues"][0]
     q.update(overrides)
     return q
 
