@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.centre import support_line
 from tests.e2e.server import LiveServer, wait_until
 
 pytestmark = pytest.mark.browser
@@ -21,24 +22,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def centre(live: LiveServer) -> dict[str, Any]:
-    with live.client() as c:
-        queue = c.post("/v1/queues", json={"name": "Support"}).json()
-        flow = c.post(
-            "/v1/workflows",
-            json={"name": "Support", "filters": [], "default_target": {"queue_id": queue["id"]}},
-        ).json()
-        r = c.put(
-            "/v1/assistant",
-            json={
-                "timezone": "Europe/London",
-                "region": "GB",
-                "handoff_workflows": {"default": flow["id"]},
-            },
-        )
-        assert r.status_code == 200, r.text
-        r = c.post("/v1/orders", json={"id": "ORD-654321", "status": "packed"})
-        assert r.status_code == 200, r.text
-    return {"queue": queue}
+    return support_line(live)
 
 
 def open_shop(page: Any, live: LiveServer) -> None:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from agentfloor.access.model import Role
+from tests.e2e.centre import support_line
 from tests.e2e.server import LiveServer
 from tests.e2e.test_chat import visitor
 
@@ -29,26 +30,12 @@ Shot = Callable[[Any, str], Path]
 
 @pytest.fixture(scope="module")
 def centre(live: LiveServer) -> dict[str, Any]:
+    line = support_line(live)
+    queue = line["queue"]
     with live.client() as c:
         config = c.get("/v1/routing/config").json()
         config["reservation_timeout_s"] = 300  # a loaded test machine is slow to click
         assert c.put("/v1/routing/config", json=config).status_code == 200
-        queue = c.post("/v1/queues", json={"name": "Support"}).json()
-        flow = c.post(
-            "/v1/workflows",
-            json={"name": "Support", "filters": [], "default_target": {"queue_id": queue["id"]}},
-        ).json()
-        r = c.put(
-            "/v1/assistant",
-            json={
-                "timezone": "Europe/London",
-                "region": "GB",
-                "handoff_workflows": {"default": flow["id"]},
-            },
-        )
-        assert r.status_code == 200, r.text
-        r = c.post("/v1/orders", json={"id": "ORD-654321", "status": "packed"})
-        assert r.status_code == 200, r.text
         for code, label in (("resolved", "Resolved"), ("callback", "Call back")):
             r = c.post("/v1/dispositions", json={"code": code, "label": label})
             assert r.status_code == 201, r.text

@@ -1,0 +1,34 @@
+"""A tenant set up the way a support line runs, for end-to-end tests over a live server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.e2e.server import LiveServer
+
+
+def support_line(
+    live: LiveServer, tenant: str = "a", *, order: str = "ORD-654321"
+) -> dict[str, Any]:
+    """A Support queue and workflow, the AI agent handing off to it, and one packed order.
+
+    Returns the queue and the workflow as the API gave them.
+    """
+    with live.client(tenant) as c:
+        queue = c.post("/v1/queues", json={"name": "Support"}).json()
+        flow = c.post(
+            "/v1/workflows",
+            json={"name": "Support", "filters": [], "default_target": {"queue_id": queue["id"]}},
+        ).json()
+        r = c.put(
+            "/v1/assistant",
+            json={
+                "timezone": "Europe/London",
+                "region": "GB",
+                "handoff_workflows": {"default": flow["id"]},
+            },
+        )
+        assert r.status_code == 200, r.text
+        r = c.post("/v1/orders", json={"id": order, "status": "packed"})
+        assert r.status_code == 200, r.text
+    return {"queue": queue, "workflow": flow}
