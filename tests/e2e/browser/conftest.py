@@ -28,9 +28,13 @@ def _chromium() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """One headless chromium for the session."""
+    """One headless chromium for the browser tests.
+
+    Package-scoped, not session-scoped: Playwright's sync API keeps an event loop running in the
+    main thread while it is open, and tests after these ones call `asyncio.run`.
+    """
     executable = _chromium()
     if executable is None:
         pytest.skip(
