@@ -12,6 +12,7 @@ frozen `Reservation` record is built only when read: an offer accepted at once n
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from agentfloor.core.ids import IdFactory
@@ -27,7 +28,7 @@ from agentfloor.routing.model import (
 from agentfloor.routing.ordering import OrderKeys
 from agentfloor.routing.timers import TimerEntry, TimerKind, Timers
 
-__all__ = ["FINISHED", "Dispatcher", "Offer", "Step", "evolve", "order_key"]
+__all__ = ["FINISHED", "Dispatcher", "Offer", "Step", "evolve", "new_event", "order_key"]
 
 FINISHED = frozenset({TaskState.COMPLETED, TaskState.CANCELED, TaskState.ABANDONED})
 
@@ -37,8 +38,38 @@ _ESCALATION = TimerKind.ESCALATION.value
 _WRAPUP_END = TimerKind.WRAPUP_END.value
 _REOFFER = TimerKind.REOFFER.value
 _PENDING, _RESERVED = TaskState.PENDING, TaskState.RESERVED
-_OFFERED = ReservationState.PENDING
+_OFFERED, _ACCEPTED = ReservationState.PENDING, ReservationState.ACCEPTED
+_ASSIGNED = TaskState.ASSIGNED
 _COMPLETED, _COMPLETED_REASON = TaskState.COMPLETED, TaskState.COMPLETED.value
+
+
+# Events are built as a mutable twin of `RoutingEvent` (the same slots, in the same order), then
+# given RoutingEvent's class: the twin's `__init__` stores each slot directly, where the frozen
+# dataclass's sets each field with `object.__setattr__` (a global, an attribute and a call per
+# field), which made an event cost twice as much, and the router makes several per task. The
+# twin is derived from RoutingEvent's fields, so the layouts cannot drift apart (CPython checks
+# them on the class assignment, and a unit test builds every event kind both ways).
+_MutableEvent = dataclasses.make_dataclass(
+    "_MutableEvent",
+    [(f.name, f.type) for f in dataclasses.fields(RoutingEvent)],
+    slots=True,
+    eq=False,
+)
+
+
+def new_event(
+    type_: str,
+    at: float,
+    task_id: str | None,
+    worker_id: str | None,
+    reservation_id: str | None,
+    queue_id: str | None,
+    data: dict[str, Any],
+) -> RoutingEvent:
+    """Return `RoutingEvent(type_, at, ...)`, built at half the cost (every field given)."""
+    event = _MutableEvent(type_, at, task_id, worker_id, reservation_id, queue_id, data)
+    event.__class__ = RoutingEvent
+    return event  # type: ignore[no-any-return] # a RoutingEvent now (see above)
 
 
 class Step:
@@ -63,7 +94,7 @@ class Step:
     ) -> None:
         """Record an event at `at`."""
         self.events.append(
-            RoutingEvent(type_, self.at, task_id, worker_id, reservation_id, queue_id, data)
+            new_event(type_, self.at, task_id, worker_id, reservation_id, queue_id, data)
         )
 
 
@@ -156,6 +187,7 @@ class Dispatcher:
         self.keys = OrderKeys()
         self.timers = Timers(self._is_live)
         self.restored_at: float | None = None  # restore_task ran: the next tick rebalances
+        self.auto_accept: set[str] = set()  # worker ids whose offers are accepted at once
 
     def step(self, now: float) -> Step:
         """Start a step at `now`; offers made in it expire `reservation_timeout_s` later."""
@@ -176,7 +208,8 @@ class Dispatcher:
     def serve(self, worker: WorkerSlot, step: Step) -> None:
         """Offer a worker the best waiting tasks while it has room, then re-list it."""
         index = self.index
-        while index.is_routable(worker):
+        # while it is in an available activity (`is_routable`) and a task waits (`best_task`)
+        while index.waiting_total and index.activities.get(worker.record.activity, False):
             slot = index.best_task(worker, step.at)  # reads load, not the free listings
             if slot is None:
                 break
@@ -186,6 +219,8 @@ class Dispatcher:
     def offer(self, slot: TaskSlot, worker: WorkerSlot, step: Step) -> None:
         """Reserve a pending task (listed or not) for a worker until `step.offer_until`.
 
+        A worker in `auto_accept` accepts at once: the events of the offer and of its
+        acceptance at the same instant, and no timeout timer (the offer is never pending).
         Leaves the worker's free listings stale (listed free while it may be full): the caller
         (`place`, `serve`) refreshes before anything else is matched.
         """
@@ -193,31 +228,59 @@ class Dispatcher:
         assert queue_id is not None
         index = self.index
         task_id, reservation_id = slot.id, self.ids.new("res")
-        self.reservations[reservation_id] = Offer(
-            reservation_id, self.tenant_id, task_id, worker_id, _OFFERED, at, until, at
-        )
         slot.reservations += (reservation_id,)
         if slot.entry is not None:
             index.remove_waiting(slot)
+        channel = slot.channel  # MatchIndex.take, inlined
+        worker.holding[task_id] = channel
+        load = worker.load
+        load[channel] = load.get(channel, 0) + 1
+        worker.held += 1
+        slot.holder = worker_id
+        slot.updated_at = at
+        slot.cached = None
+        events = step.events
+        created = new_event(  # Step.emit, inlined on the hottest path
+            "reservation.created",
+            at,
+            task_id,
+            worker_id,
+            reservation_id,
+            queue_id,
+            {"expires_at": until, "channel": channel},
+        )
+        if worker_id in self.auto_accept:
+            self.reservations[reservation_id] = Offer(
+                reservation_id, self.tenant_id, task_id, worker_id, _ACCEPTED, at, until, at
+            )
+            self.keys.release(slot.base, order_key(slot))
+            slot.state = _ASSIGNED
+            slot.worker_id = worker_id
+            events += (
+                created,
+                new_event(
+                    "reservation.accepted", at, task_id, worker_id, reservation_id, queue_id, {}
+                ),
+                new_event(
+                    "task.assigned",
+                    at,
+                    task_id,
+                    worker_id,
+                    reservation_id,
+                    queue_id,
+                    {"wait_s": at - slot.created_at},
+                ),
+            )
+            return
+        self.reservations[reservation_id] = Offer(
+            reservation_id, self.tenant_id, task_id, worker_id, _OFFERED, at, until, at
+        )
         index.queues[queue_id].offered.add(task_id)
         slot.reservation_id = reservation_id
         slot.state = _RESERVED
-        slot.updated_at = at
-        slot.cached = None
         worker.offers[reservation_id] = None
-        index.take(worker, slot)
         self.timers.schedule(until, _TIMEOUT, reservation_id)
-        step.events.append(  # Step.emit, inlined on the hottest path
-            RoutingEvent(
-                "reservation.created",
-                at,
-                task_id,
-                worker_id,
-                reservation_id,
-                queue_id,
-                {"expires_at": until, "channel": slot.channel},
-            )
-        )
+        events.append(created)
 
     def close(self, reservation: Offer, state: ReservationState, at: float) -> None:
         """Record the reservation's end (the caller deals with the task)."""
@@ -388,15 +451,17 @@ class Dispatcher:
             until=step.at + wrapup_s,
         )
 
-    def finish(self, slot: TaskSlot, step: Step, *, talk_s: float | None, wrapup_s: float) -> None:
+    def finish(self, slot: TaskSlot, step: Step, talk_s: float | None, wrapup_s: float) -> None:
         """Complete a task (after wrap-up): free the worker and offer it the next task."""
         at = step.at
-        slot.moved(_COMPLETED, at)
-        slot.ended_at, slot.end_reason = at, _COMPLETED_REASON
+        slot.state = _COMPLETED  # TaskSlot.moved, inlined
+        slot.updated_at = slot.ended_at = at
+        slot.cached = None
+        slot.end_reason = _COMPLETED_REASON
         handle_s = None if talk_s is None else talk_s + wrapup_s
         data = {"handle_s": handle_s, "talk_s": talk_s, "wrapup_s": wrapup_s}
         step.events.append(
-            RoutingEvent("task.completed", at, slot.id, slot.worker_id, None, slot.queue_id, data)
+            new_event("task.completed", at, slot.id, slot.worker_id, None, slot.queue_id, data)
         )
         worker = self.index.release(slot, ended_at=at)
         if worker is not None:
@@ -418,7 +483,7 @@ class Dispatcher:
 
     def next_deadline(self) -> float | None:
         """When `tick` next has something to do, or None."""
-        due = self.timers.next_due()
+        due = self.timers.next_due() if self.timers else None
         if self.restored_at is None:
             return due
         # Restored tasks wait for a rebalance, due at once (the persisted time is in the past).
@@ -461,7 +526,7 @@ class Dispatcher:
                 self.place(slot, step)
         elif kind == _WRAPUP_END:
             wrapup_s = step.at - slot.updated_at  # updated_at: when it was completed
-            self.finish(slot, step, talk_s=slot.talk_s, wrapup_s=wrapup_s)
+            self.finish(slot, step, slot.talk_s, wrapup_s)
             slot.talk_s = None
         else:  # REOFFER: the cool-down ended; the worker may be offered the task again
             assert slot.cooldown is not None

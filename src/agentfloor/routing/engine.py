@@ -40,6 +40,9 @@ semantics follow Twilio TaskRouter and Amazon Connect, decided as follows where 
 - `tick(now)` stamps each event with the due time of the timer that caused it; an offer made in a
   tick expires `reservation_timeout_s` after the tick's `now` (a late tick, e.g. after a restart,
   never makes offers that are already expired).
+- A worker set to auto-accept (`set_auto_accept`; an engine setting, not persisted: the runtime
+  sets it again after a restart) accepts each offer in the step that makes it: the same events,
+  at the same instant, as the offer followed at once by `accept`, and no timeout timer.
 - Accepting or rejecting at or after `expires_at` fails with `ReservationClosed` even before the
   tick that times the offer out has run.
 """
@@ -50,7 +53,7 @@ import math
 
 from agentfloor.core.errors import Conflict, InvalidInput, ProblemDetail
 from agentfloor.core.ids import IdFactory
-from agentfloor.routing.dispatch import FINISHED, Dispatcher, Offer, order_key
+from agentfloor.routing.dispatch import FINISHED, Dispatcher, Offer, new_event, order_key
 from agentfloor.routing.errors import (
     NotYourTask,
     QueueNotFound,
@@ -84,6 +87,8 @@ from agentfloor.routing.routes import CompiledWorkflow, Route, compile_workflow,
 from agentfloor.routing.workflow import Workflow
 
 __all__ = ["RoutingEngine"]
+
+_PENDING, _ASSIGNED = TaskState.PENDING, TaskState.ASSIGNED
 
 
 class RoutingEngine:
@@ -184,6 +189,19 @@ class RoutingEngine:
         self._d.serve(slot, step)
         return step.events
 
+    def set_auto_accept(self, worker_id: str, enabled: bool = True) -> None:
+        """Make offers to this worker accepted at once (an AI agent, an auto-answer phone).
+
+        Each offer to it then gives `reservation.created`, `reservation.accepted` and
+        `task.assigned` together, as an offer accepted at the same instant would, with no
+        timeout to run and no `accept` call to make. Offers already pending are not affected.
+        The worker need not be registered yet; the setting is the engine's, not persisted.
+        """
+        if enabled:
+            self._d.auto_accept.add(worker_id)
+        else:
+            self._d.auto_accept.discard(worker_id)
+
     def remove_worker(self, worker_id: str, now: float) -> list[RoutingEvent]:
         """Remove a worker; its pending reservations are canceled and their tasks re-queued."""
         slot = self._worker_slot(worker_id)
@@ -212,16 +230,21 @@ class RoutingEngine:
                 f"unknown channel {task.channel!r}; use {', '.join(CHANNELS)}",
                 problems=[ProblemDetail("channel", f"unknown channel {task.channel!r}")],
             )
-        route = self._route(task)
+        index, d = self._index, self._d
+        # straight to a known queue (the common case) without the checks of `_route`
+        line = None if task.workflow_id is not None else index.queues.get(task.queue_id or "")
+        route = self._route(task) if line is None else line.route
         first = route[0]
         priority = task.priority if first.priority is None else first.priority
-        base = now - priority * self._d.config.priority_step_s
-        key = self._d.keys.issue(base)
+        base = now - priority * d.config.priority_step_s
+        key = d.keys.issue(base)
         queue_id = first.queue_id
-        seq = self._index.next_seq()
-        slot = TaskSlot(task, route, 0, seq, base, TaskState.PENDING, now, queue_id, 0, now, key)
-        self._index.tasks[task.id] = slot
-        step = self._d.step(now)
+        task_id = task.id
+        slot = TaskSlot(
+            task, route, 0, index.next_seq(), base, _PENDING, now, queue_id, 0, now, key
+        )
+        index.tasks[task_id] = slot
+        step = d.step(now)
         data = {
             "order_key": key,
             "priority": priority,
@@ -229,9 +252,15 @@ class RoutingEngine:
             "workflow_id": task.workflow_id,
             "target_index": 0,
         }
-        step.events.append(RoutingEvent("task.queued", now, task.id, None, None, queue_id, data))
-        self._d.arm_escalation(slot)
-        self._d.place(slot, step)  # offers it, or lists it in its queue
+        step.events.append(new_event("task.queued", now, task_id, None, None, queue_id, data))
+        if len(route) > 1:
+            d.arm_escalation(slot)
+        worker = index.best_worker(slot, now)  # Dispatcher.place, inlined: offer it or list it
+        if worker is not None:
+            d.offer(slot, worker, step)
+            index.refresh(worker)
+        else:
+            index.add_waiting(slot)
         return step.events
 
     def cancel(self, task_id: str, now: float, *, abandoned: bool = False) -> list[RoutingEvent]:
@@ -290,8 +319,10 @@ class RoutingEngine:
         worker_id = slot.worker_id = reservation.worker_id
         task_id = slot.id
         step.events += (
-            RoutingEvent("reservation.accepted", now, task_id, worker_id, reservation_id, queue_id),
-            RoutingEvent(
+            new_event(
+                "reservation.accepted", now, task_id, worker_id, reservation_id, queue_id, {}
+            ),
+            new_event(
                 "task.assigned",
                 now,
                 task_id,
@@ -330,18 +361,20 @@ class RoutingEngine:
         self, task_id: str, now: float, *, worker_id: str | None = None
     ) -> list[RoutingEvent]:
         """The worker finished the task; wrap-up holds the capacity for the queue's `wrapup_s`."""  # noqa: D401 - the agreed interface text
-        slot = self._task_slot(task_id)
+        slot = self._index.tasks.get(task_id)
+        if slot is None:
+            raise TaskNotFound(task_id)
         holder = slot.worker_id
         if worker_id is not None and holder is not None and worker_id != holder:
             raise NotYourTask("task", task_id, holder, worker_id)
-        if slot.state != TaskState.ASSIGNED:
+        if slot.state != _ASSIGNED:
             raise TaskClosed(task_id, slot.state, "completed (only assigned tasks can be)")
         step = self._d.step(now)
         talk_s = now - slot.updated_at  # updated_at is when it was assigned
         line = self._index.queues.get(slot.queue_id or "")
         wrapup_s = line.queue.wrapup_s if line is not None else 0.0
         if wrapup_s <= 0:
-            self._d.finish(slot, step, talk_s=talk_s, wrapup_s=0.0)
+            self._d.finish(slot, step, talk_s, 0.0)
             return step.events
         self._d.wrap_up(slot, step, talk_s=talk_s, wrapup_s=wrapup_s)
         return step.events
@@ -352,7 +385,10 @@ class RoutingEngine:
 
     def next_deadline(self) -> float | None:
         """When `tick` next has something to do, or None."""
-        return self._d.next_deadline()
+        d = self._d
+        if not d.timers.heap and d.restored_at is None:  # read after every call: the common case
+            return None
+        return d.next_deadline()
 
     # --- reads ---------------------------------------------------------------------------------
 

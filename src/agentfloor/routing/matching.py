@@ -637,16 +637,18 @@ class MatchIndex:
             if slot.by_idle:
                 _discard(slot.by_idle, was, (old_idle, seq, wid))
                 _append(slot.by_idle, free, (idle, seq, wid))
-            for line, neg in zip(slot.by_skill, slot.skill_keys, strict=True):
-                _discard((line,), was, (neg, old_idle, seq, wid))
-                _insert((line,), free, (neg, idle, seq, wid))
+            if slot.by_skill:  # (a zip costs more than the test when there is none)
+                for line, neg in zip(slot.by_skill, slot.skill_keys, strict=True):
+                    _discard((line,), was, (neg, old_idle, seq, wid))
+                    _insert((line,), free, (neg, idle, seq, wid))
             slot.placed = mask
         elif gained:  # same keys; a gained channel's stale entry may still be in place
             channels = _CHANNELS_OF[gained]
             if slot.by_idle:
                 _ensure(slot.by_idle, channels, (idle, seq, wid), placed)
-            for line, neg in zip(slot.by_skill, slot.skill_keys, strict=True):
-                _ensure((line,), channels, (neg, idle, seq, wid), placed)
+            if slot.by_skill:
+                for line, neg in zip(slot.by_skill, slot.skill_keys, strict=True):
+                    _ensure((line,), channels, (neg, idle, seq, wid), placed)
             slot.placed = placed | gained
         if slot.by_load:
             placed = slot.placed_by_load

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from agentfloor.core.errors import InvalidInput, ProblemDetail
 
@@ -136,6 +136,53 @@ class Queue:
     wrapup_s: float = 0.0
 
 
+_T = TypeVar("_T")
+
+
+class _Factory:
+    """Marks an argument left to its field's default factory (shown as dataclasses shows it)."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_FACTORY = _Factory()
+
+
+def _slot_init(cls: type[_T]) -> type[_T]:
+    """Give a frozen, slotted dataclass an `__init__` that stores through the slot descriptors.
+
+    The same signature and defaults as the generated one (no `__post_init__`, no keyword-only
+    or init-less fields here), at half the cost: the generated `__init__` of a frozen class
+    sets each field with `object.__setattr__` (a global, an attribute and a call per field),
+    which for a `Task` (18 fields, one per contact, built by every caller of `submit`) is
+    about two microseconds. A unit test checks both agree on every argument pattern.
+    """
+    env: dict[str, Any] = {"_FACTORY": _FACTORY}
+    params, body = [], []
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type] # a dataclass, as decorated
+        name = f.name
+        env[f"_set_{name}"] = cls.__dict__[name].__set__
+        value = name
+        if f.default is not dataclasses.MISSING:
+            env[f"_default_{name}"] = f.default
+            params.append(f"{name}=_default_{name}")
+        elif f.default_factory is not dataclasses.MISSING:
+            env[f"_factory_{name}"] = f.default_factory
+            params.append(f"{name}=_FACTORY")
+            value = f"_factory_{name}() if {name} is _FACTORY else {name}"
+        else:
+            params.append(name)
+        body.append(f"    _set_{name}(self, {value})\n")
+    # exec, as dataclasses itself builds `__init__`: the source holds only our field names
+    exec(f"def __init__(self, {', '.join(params)}):\n{''.join(body)}", env)
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    setattr(cls, "__init__", init)  # noqa: B010 - mypy forbids assigning a method directly
+    return cls
+
+
+@_slot_init
 @dataclass(frozen=True, slots=True)
 class Task:
     """A unit of routable work: an interaction waiting for someone, a callback, a work item step.

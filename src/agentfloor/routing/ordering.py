@@ -24,34 +24,39 @@ class OrderKeys:
     """
 
     def __init__(self) -> None:
-        self._last: dict[float, float] = {}  # base -> the last key issued for it
-        self._live: dict[float, int] = {}  # base -> live tasks issued for it
+        # base -> (the last key issued for it, live tasks issued for it): one dict read and one
+        # write per issue or release (this is once per task on the routing hot path)
+        self._bases: dict[float, tuple[float, int]] = {}
         self._keys: set[float] = set()
 
     def issue(self, base: float) -> float:
         """Return a new key for `base`: `base` itself unless a live task holds it."""
-        last = self._last.get(base)
-        key = base if last is None else math.nextafter(last, math.inf)
-        while key in self._keys:
+        keys = self._keys
+        got = self._bases.get(base)
+        if got is None:
+            key, live = base, 1
+        else:
+            key, live = math.nextafter(got[0], math.inf), got[1] + 1
+        while key in keys:
             key = math.nextafter(key, math.inf)
-        self._last[base] = key
-        self._live[base] = self._live.get(base, 0) + 1
-        self._keys.add(key)
+        self._bases[base] = (key, live)
+        keys.add(key)
         return key
 
     def restore(self, key: float) -> float:
         """Register a persisted key (its own base) and return the base to release it by."""
-        self._last[key] = max(self._last.get(key, key), key)
-        self._live[key] = self._live.get(key, 0) + 1
+        last, live = self._bases.get(key, (key, 0))
+        self._bases[key] = (max(last, key), live + 1)
         self._keys.add(key)
         return key
 
     def release(self, base: float, key: float) -> None:
         """Free `key`: its task will not be queued again (assigned or finished)."""
         self._keys.discard(key)
-        left = self._live.get(base, 0) - 1
-        if left > 0:
-            self._live[base] = left
+        got = self._bases.get(base)
+        if got is None:
+            return
+        if got[1] > 1:
+            self._bases[base] = (got[0], got[1] - 1)
         else:
-            self._live.pop(base, None)
-            self._last.pop(base, None)
+            del self._bases[base]

@@ -36,21 +36,21 @@ class Timers:
     """A heap of timers with lazy cancellation: dead entries are skipped when they come up."""
 
     def __init__(self, is_live: Callable[[TimerEntry], bool]) -> None:
-        self._heap: list[TimerEntry] = []
+        self.heap: list[TimerEntry] = []  # read it (empty: no timers), change it only here
         self._seq = 0
         self._is_live = is_live
 
     def __len__(self) -> int:
-        return len(self._heap)
+        return len(self.heap)
 
     def schedule(self, due: float, kind: int, ref: str, aux: str = "") -> None:
         """Add a timer (`kind`: a `TimerKind`, or its value)."""
         self._seq += 1
-        heapq.heappush(self._heap, (due, self._seq, kind, ref, aux))
+        heapq.heappush(self.heap, (due, self._seq, kind, ref, aux))
 
     def next_due(self) -> float | None:
         """Return when the earliest live timer is due (dropping dead ones on the way), or None."""
-        heap = self._heap
+        heap = self.heap
         while heap and not self._is_live(heap[0]):
             heapq.heappop(heap)
         return heap[0][0] if heap else None
@@ -60,4 +60,4 @@ class Timers:
         due = self.next_due()
         if due is None or due > now:
             return None
-        return heapq.heappop(self._heap)
+        return heapq.heappop(self.heap)

@@ -9,7 +9,8 @@ reproduces a run exactly. A contact that meets the AI or a flow first (`Contacts
 walk through the flow drawn beforehand: `sim.flows`) reaches the router after that delay.
 
 Worker behaviour is the simplest that the router's semantics allow: an offer is accepted after
-`routing.accept_delay_s` (0: at the same instant), a task is completed after its handle time, a
+`routing.accept_delay_s` (0: at the same instant, by the router's auto-accept, which gives the
+same events as an offer accepted at once), a task is completed after its handle time, a
 waiting caller hangs up when its patience runs out (`cancel(abandoned=True)`), and takes a
 callback when offered one with the queue's probability. Workers who let an offer time out (an
 accept delay longer than the reservation timeout) stay available: `missed_activity` is off.
@@ -145,6 +146,8 @@ class _Run(EngineDriver):
             )
         for plan in plan_workers(scenario):
             group = scenario.workers[plan.group]
+            if not self.accept_delay_s:  # the router accepts its offers in the same step
+                self.engine.set_auto_accept(plan.id)
             self.put_worker(
                 Worker(
                     id=plan.id,
@@ -282,12 +285,12 @@ class _Run(EngineDriver):
             if action is None:
                 continue
             if action == _ON_OFFER:
-                reservation_id = event.reservation_id or ""
+                # with no accept delay the router auto-accepted it (set per worker above): its
+                # reservation.accepted and task.assigned follow in these same events
                 if self.accept_delay_s:
+                    reservation_id = event.reservation_id or ""
                     self.pending.add(reservation_id)
                     self._push(now + self.accept_delay_s, _ACCEPT, reservation_id)
-                else:  # at once; its events are logged (and reacted to) after these
-                    self._record(self.engine.accept(reservation_id, now))
             elif action == _ON_ASSIGNED:
                 task_id = event.task_id or ""
                 self.impatient.discard(task_id)

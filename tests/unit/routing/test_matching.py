@@ -53,8 +53,8 @@ def check_index(index: MatchIndex) -> None:
                     key = selection_key(line.queue, idle, slot.held, attributes, slot.seq, wid)
                     assert listed.get(wid) == key, f"{wid} is not listed free in {qid}/{channel}"
             for wid in listed:
-                slot = index.workers.get(wid)
-                if slot is None or channel not in slot.listed_free:
+                holder = index.workers.get(wid)
+                if holder is None or channel not in holder.listed_free:
                     continue  # stale: the head check drops it
                 assert wid in line.candidates, f"{wid} listed in {qid} it is not a candidate of"
 
