@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench serve venv clean browser
+.PHONY: demo test lint bench serve venv clean browser voice-tools
 
 venv: $(STAMP)
 
@@ -32,7 +32,17 @@ browser:
 		  sudo -n apt-get install -y -q chromium >/dev/null 2>&1 || \
 		  echo "chromium could not be installed; browser tests will be skipped"; }; } || true
 
-test: $(STAMP) browser
+# Voice tests speak with Debian's flite (the `slt` voice); installed with apt-get when missing.
+# Where that is impossible the voice tests skip and say why.
+FLITE ?= /usr/bin/flite
+voice-tools:
+	@test -x $(FLITE) || { command -v apt-get >/dev/null && \
+		{ apt-get install -y -q flite >/dev/null 2>&1 || \
+		  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q flite >/dev/null 2>&1; } || \
+		  sudo -n apt-get install -y -q flite >/dev/null 2>&1 || \
+		  echo "flite could not be installed; voice tests will be skipped"; }; } || true
+
+test: $(STAMP) browser voice-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 lint: $(STAMP)

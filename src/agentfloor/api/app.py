@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -31,6 +32,7 @@ from agentfloor.api.routes import (
     notes,
     routing,
     simulations,
+    voice,
     wfm,
 )
 from agentfloor.bootstrap import Container
@@ -60,6 +62,13 @@ async def _close_idle_chats(container: Container) -> None:
             log.exception("closing idle chats failed")
 
 
+def _warm(container: Container) -> None:
+    try:
+        container.nlu.warm()
+    except Exception:  # the first AI turn loads what is missing, and says why if it cannot
+        log.exception("warming the NLU models failed")
+
+
 def _sweep(container: Container) -> None:
     with container.ctx.uow(None) as uow:
         tenants = [t.id for t in uow.tenants.all()]
@@ -76,15 +85,17 @@ def create_app(container: Container) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await timers.start()
         # The sentence encoder and default intent model take seconds to load: do it now, in the
-        # background, rather than while the first customer waits for an answer.
-        warming = asyncio.create_task(asyncio.to_thread(container.nlu.warm))
+        # background, rather than while the first customer waits for an answer. A daemon thread,
+        # not the loop's executor: a server stopped while it loads must not wait for it (it only
+        # fills in-memory caches; nothing is written).
+        threading.Thread(target=_warm, args=(container,), name="nlu-warm", daemon=True).start()
         sweeping = asyncio.create_task(_close_idle_chats(container))
         try:
             yield
         finally:
             await timers.stop()
             sweeping.cancel()
-            await asyncio.gather(warming, sweeping, return_exceptions=True)
+            await asyncio.gather(sweeping, return_exceptions=True)
 
     app = _App(
         lifespan=lifespan,
@@ -112,6 +123,7 @@ def create_app(container: Container) -> FastAPI:
         wfm,
         analytics,
         simulations,
+        voice,
     ):
         app.include_router(module.router)
     # The chat widget and its demo page; a data path, not an import of the `web` layer above.

@@ -1,0 +1,142 @@
+"""Voice calls from a carrier: the TwiML webhook and the Media Streams WebSocket.
+
+`POST /v1/voice/twiml` (form fields `CallSid`, `From`, `To`, as Twilio posts them; an
+`integration` or `admin` key, e.g. in the number's voice URL as `?api_key=af_...`) answers
+TwiML that connects the call to a bidirectional media stream:
+`<Response><Connect><Stream url="wss://<host>/v1/voice/stream">` with parameters `token` (one
+use, 60 s), `from` and `to`. Point a Twilio (or Telnyx TeXML) number's voice webhook at it.
+
+WebSocket `/v1/voice/stream` speaks the Twilio Media Streams protocol (see
+`agentfloor.adapters.voice.twilio`); the `start` message must carry the `token` the webhook
+issued, else the socket is closed with code 4401. What happens on the call is in
+`agentfloor.runtime.voice_call`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response, WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected
+
+from agentfloor.access.model import Principal, Role
+from agentfloor.adapters.voice import FliteTts, PocketsphinxStt, WebrtcVad
+from agentfloor.adapters.voice.twilio import connect_stream_twiml
+from agentfloor.api.auth import allow, principal
+from agentfloor.bootstrap import Container
+from agentfloor.runtime.voice import VoiceService
+from agentfloor.runtime.voice_call import CallSession, VoiceEngines, warm_recognition
+
+__all__ = ["router", "voice_parts"]
+
+router = APIRouter()
+Who = Annotated[Principal, Depends(principal)]
+UNAUTHORIZED = 4401
+_TICK_S = 0.05
+_build_lock = threading.Lock()
+
+
+def voice_parts(state: object) -> tuple[VoiceService, VoiceEngines]:
+    """Return the app's voice service and engines, made on first use from its container.
+
+    Here rather than in `bootstrap` only while voice is young; the offline engines load lazily
+    (a pocketsphinx decoder per thread on its first utterance).
+    """
+    with _build_lock:
+        return _parts(state)
+
+
+def _parts(state: object) -> tuple[VoiceService, VoiceEngines]:
+    parts: tuple[VoiceService, VoiceEngines] | None = getattr(state, "voice", None)
+    if parts is None:
+        container: Container = state.container  # type: ignore[attr-defined]  # app.state
+        service = VoiceService(
+            container.ctx,
+            router=container.router,
+            nlu=container.nlu,
+            webhooks=container.webhooks,
+            llm=container.llm,
+        )
+        engines = VoiceEngines(vad=lambda: WebrtcVad(2), stt=PocketsphinxStt(), tts=FliteTts())
+        warm_recognition(engines.stt, service.open_speech_hints())
+        parts = (service, engines)
+        state.voice = parts  # type: ignore[attr-defined]  # app.state takes any attribute
+    return parts
+
+
+def _stream_url(request: Request) -> str:
+    base = request.base_url
+    scheme = "wss" if request.headers.get("x-forwarded-proto", base.scheme) == "https" else "ws"
+    host = request.headers.get("x-forwarded-host") or base.netloc
+    return f"{scheme}://{host}/v1/voice/stream"
+
+
+@router.post(
+    "/v1/voice/twiml",
+    tags=["voice"],
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}, "description": "TwiML"}},
+    **allow(Role.INTEGRATION, Role.ADMIN),
+)
+def twiml(
+    request: Request,
+    who: Who,
+    call_sid: Annotated[str, Form(alias="CallSid", min_length=1, max_length=64)],
+    from_number: Annotated[str, Form(alias="From", max_length=64)] = "",
+    to_number: Annotated[str, Form(alias="To", max_length=64)] = "",
+) -> Response:
+    """Answer a carrier's incoming-call webhook with TwiML connecting the call to the stream."""
+    service, _ = voice_parts(request.app.state)
+    token = service.issue_stream_token(who.tenant_id, call_sid)
+    body = connect_stream_twiml(
+        _stream_url(request), {"token": token, "from": from_number, "to": to_number}
+    )
+    return Response(body, media_type="application/xml")
+
+
+@router.websocket("/v1/voice/stream")
+async def stream(websocket: WebSocket) -> None:
+    """Serve one call's media stream (the protocol: `agentfloor.adapters.voice.twilio`)."""
+    service, engines = await asyncio.to_thread(voice_parts, websocket.app.state)
+    container: Container = websocket.app.state.container
+    await websocket.accept()
+    session = CallSession(service, engines, websocket.send_text, container.ctx.clock)
+
+    async def ticking() -> None:
+        while True:
+            await asyncio.sleep(_TICK_S)
+            await session.tick()
+            if session.finished:
+                await _close(websocket, session.finished)
+                return
+
+    ticker = asyncio.create_task(ticking())
+    reason: str | None = None
+    try:
+        while not session.finished:
+            try:
+                message = await websocket.receive()
+            except (WebSocketDisconnect, WebSocketDisconnected, RuntimeError):
+                reason = "disconnected"
+                break
+            if message["type"] == "websocket.disconnect":
+                reason = "disconnected"
+                break
+            data = message.get("text")
+            if data is None:
+                data = message.get("bytes") or b""
+            await session.receive(data)
+    finally:
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
+        await _close(websocket, await session.close(reason))
+
+
+async def _close(websocket: WebSocket, reason: str) -> None:
+    code = UNAUTHORIZED if reason == "unauthorized" else 1000
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect, WebSocketDisconnected):
+        await websocket.close(code=code, reason=reason[:100])
