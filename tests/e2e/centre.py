@@ -8,11 +8,12 @@ from tests.e2e.server import LiveServer
 
 
 def support_line(
-    live: LiveServer, tenant: str = "a", *, order: str = "ORD-654321"
+    live: LiveServer, tenant: str = "a", *, order: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """A Support queue and workflow, the AI agent handing off to it, and one packed order.
+    """A Support queue and workflow, the AI agent handing off to it, and one order.
 
-    Returns the queue and the workflow as the API gave them.
+    `order` is the order's body for `POST /v1/orders` (default: ORD-654321, packed). Returns
+    the queue and the workflow as the API gave them.
     """
     with live.client(tenant) as c:
         queue = c.post("/v1/queues", json={"name": "Support"}).json()
@@ -29,6 +30,6 @@ def support_line(
             },
         )
         assert r.status_code == 200, r.text
-        r = c.post("/v1/orders", json={"id": order, "status": "packed"})
+        r = c.post("/v1/orders", json=order or {"id": "ORD-654321", "status": "packed"})
         assert r.status_code == 200, r.text
     return {"queue": queue, "workflow": flow}

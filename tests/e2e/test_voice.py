@@ -16,6 +16,7 @@ import pytest
 from agentfloor.access.model import Role
 from agentfloor.adapters.voice import FliteTts, PocketsphinxStt, flite_path
 from agentfloor.adapters.voice.test_caller import TestCaller
+from tests.e2e.centre import support_line
 from tests.e2e.server import LiveServer
 
 pytestmark = pytest.mark.skipif(
@@ -49,32 +50,16 @@ def engines() -> tuple[FliteTts, PocketsphinxStt]:
 
 @pytest.fixture(scope="module")
 def centre(live: LiveServer) -> dict[str, Any]:
-    with live.client() as c:
-        support = c.post("/v1/queues", json={"name": "Support"}).json()
-        workflow = c.post(
-            "/v1/workflows",
-            json={"name": "Support", "filters": [], "default_target": {"queue_id": support["id"]}},
-        ).json()
-        r = c.put(
-            "/v1/assistant",
-            json={
-                "timezone": "Europe/London",
-                "region": "GB",
-                "handoff_workflows": {"default": workflow["id"]},
-            },
-        )
-        assert r.status_code == 200, r.text
-        r = c.post(
-            "/v1/orders",
-            json={"id": "ORD-742913", "status": "out for delivery", "delivery_date": "tomorrow"},
-        )
-        assert r.status_code == 200, r.text
+    line = support_line(
+        live,
+        order={"id": "ORD-742913", "status": "out for delivery", "delivery_date": "tomorrow"},
+    )
     with live.client("b") as c:
         r = c.post("/v1/flows", content=_MENU_FLOW, headers={"Content-Type": "application/yaml"})
         assert r.status_code == 201, r.text
         r = c.put("/v1/assistant", json={"flow_id": r.json()["flow_id"]})
         assert r.status_code == 200, r.text
-    return {"support": support, "workflow": workflow}
+    return {"support": line["queue"], "workflow": line["workflow"]}
 
 
 _calls = iter(range(1, 10_000))
