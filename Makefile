@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/erlang.py
 	$(BIN)/python benchmarks/schedule.py
 	$(BIN)/python benchmarks/sim.py
+	$(BIN)/python benchmarks/voice.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
