@@ -234,20 +234,21 @@ def checked(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+def support_workflow(c: httpx.Client) -> dict[str, Any]:
+    """Create a Support queue and a workflow sending everything to it; return the workflow."""
+    queue = checked(c.post("/v1/queues", json={"name": "Support"}))
+    return checked(
+        c.post(
+            "/v1/workflows",
+            json={"name": "Support", "filters": [], "default_target": {"queue_id": queue["id"]}},
+        )
+    )
+
+
 def set_up_tenant(server: Server, rng: random.Random) -> dict[str, Any]:
     """Queue, workflow, orders, assistant settings; train the intent model. Return the settings."""
     with api(server) as c:
-        queue = checked(c.post("/v1/queues", json={"name": "Support"}))
-        workflow = checked(
-            c.post(
-                "/v1/workflows",
-                json={
-                    "name": "Support",
-                    "filters": [],
-                    "default_target": {"queue_id": queue["id"]},
-                },
-            )
-        )
+        workflow = support_workflow(c)
         settings = {
             "timezone": "Europe/London",
             "region": "GB",

@@ -54,7 +54,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from chat import Server, api, checked, console, served  # the sibling benchmark's server setup
+from chat import (  # the sibling benchmark's server setup
+    Server,
+    api,
+    checked,
+    console,
+    served,
+    support_workflow,
+)
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -446,17 +453,7 @@ def main() -> None:
 def set_up_tenant(server: Server) -> None:
     """A support queue and workflow, the order of the script, the AI agent; train the intents."""
     with api(server) as c:
-        queue = checked(c.post("/v1/queues", json={"name": "Support"}))
-        workflow = checked(
-            c.post(
-                "/v1/workflows",
-                json={
-                    "name": "Support",
-                    "filters": [],
-                    "default_target": {"queue_id": queue["id"]},
-                },
-            )
-        )
+        workflow = support_workflow(c)
         settings = {
             "timezone": "Europe/London",
             "region": "GB",
