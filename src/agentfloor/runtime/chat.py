@@ -22,7 +22,9 @@ event log as `chat.responder_failed` with the reason, and the conversation carri
 from __future__ import annotations
 
 import functools
+import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -53,8 +55,11 @@ __all__ = ["WELCOME_LIMIT", "ChatResponder", "ChatService", "Posted", "message_d
 
 WELCOME_LIMIT = 200  # messages in one answer; the rest follow as single messages
 # Writers of one interaction in this process take turns (a striped lock); writers in other
-# processes collide on the unique seq, and the loser reads again and retries.
-_ATTEMPTS = 5
+# processes collide on the unique seq, and the loser waits a random moment, reads again and
+# retries. A writer can lose once to every writer of the other processes (and, as the stripe lock
+# is released between attempts, to a local writer too), so attempts are many and backed off.
+_ATTEMPTS = 16
+_BACKOFF_S = 0.002  # the wait before attempt k is uniform in [0, k * _BACKOFF_S), at most 20 ms
 _LOCK_STRIPES = 64
 
 T = TypeVar("T")
@@ -104,13 +109,14 @@ def _split(text: str) -> list[str]:
 
 
 def _retry(attempt: Callable[[], T]) -> T:
-    for _ in range(_ATTEMPTS - 1):
+    for k in range(1, _ATTEMPTS):
         try:
             return attempt()
         except ConversationClosed:
             raise
         except Conflict:
-            continue  # a concurrent writer took the seq (or identity); everything is re-read
+            # A concurrent writer took the seq (or identity); everything is re-read.
+            time.sleep(random.uniform(0, min(k * _BACKOFF_S, 0.02)))
     return attempt()
 
 
