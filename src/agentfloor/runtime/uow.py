@@ -36,6 +36,7 @@ from agentfloor.routing.ports import (
     WorkerRepository,
     WorkflowRepository,
 )
+from agentfloor.voice.stream_tokens import StreamTokenStore
 
 __all__ = ["UnitOfWork", "UnitOfWorkFactory"]
 
@@ -68,6 +69,7 @@ class UnitOfWork(Protocol):
     appointments: AppointmentStore
     orders: OrderStore
     analytics: AnalyticsLog
+    stream_tokens: StreamTokenStore
 
     def __enter__(self) -> Self:
         """Begin the transaction."""

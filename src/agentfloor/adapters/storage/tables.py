@@ -542,3 +542,16 @@ class OrderRow(Base):
     updated_at: Mapped[float]
 
     __table_args__ = (Index(None, "tenant_id", "customer_id"),)
+
+
+class VoiceStreamTokenRow(Base):
+    """A one-use media stream token: the SHA-256 of the secret, never the secret."""
+
+    __tablename__ = "voice_stream_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    call_sid: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[float]
+
+    __table_args__ = (Index(None, "expires_at"),)

@@ -53,6 +53,7 @@ from agentfloor.adapters.storage.routing_state_repos import (
     SqlRoutingEventLog,
     SqlWorkflowRepository,
 )
+from agentfloor.adapters.storage.voice_repos import SqlStreamTokenStore
 from agentfloor.agents.ports import (
     AiSessionStore,
     AppointmentStore,
@@ -79,6 +80,7 @@ from agentfloor.routing.ports import (
     WorkerRepository,
     WorkflowRepository,
 )
+from agentfloor.voice.stream_tokens import StreamTokenStore
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 
@@ -121,6 +123,7 @@ class SqlUnitOfWork:
     appointments: AppointmentStore
     orders: OrderStore
     analytics: AnalyticsLog
+    stream_tokens: StreamTokenStore
 
     def __init__(self, sessions: sessionmaker[Session], tenant_id: str | None) -> None:
         self._sessions = sessions
@@ -162,6 +165,7 @@ class SqlUnitOfWork:
         self.appointments = SqlAppointmentStore(session, tid)
         self.orders = SqlOrderStore(session, tid)
         self.analytics = SqlAnalyticsLog(session, tid)
+        self.stream_tokens = SqlStreamTokenStore(session)
         return self
 
     def __exit__(
