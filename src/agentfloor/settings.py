@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -47,9 +47,23 @@ class Settings(BaseSettings):
         "this many seconds without a message.",
     )
     llm_timeout_s: float = Field(20.0, gt=0, le=300, description="LLM request timeout.")
+    twilio_auth_token: SecretStr | None = Field(
+        None,
+        description="The Twilio account's auth token: when set, the voice webhook answers only "
+        "requests carrying a valid X-Twilio-Signature (403 otherwise).",
+    )
+    recordings_dir: Path | None = Field(
+        None,
+        description="Where call recordings are written (tenants that turn `recording` on); "
+        "default <var_dir>/recordings.",
+    )
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to the SQLite file under `var_dir`."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'agentfloor.db').as_posix()}"
+
+    def resolved_recordings_dir(self) -> Path:
+        """Return the call recordings directory, defaulting to `recordings` under `var_dir`."""
+        return self.recordings_dir or self.var_dir / "recordings"

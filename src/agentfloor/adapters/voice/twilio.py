@@ -8,16 +8,21 @@ mu-law)}}; `dtmf` {dtmf: {track, digit}}; `mark` {mark: {name}} (playback reache
 sent, or `clear` dropped it); `stop` {stop: {accountSid, callSid}}. Every message but
 `connected` carries `sequenceNumber` and `streamSid`. To the carrier: `media` {streamSid,
 media: {payload}}, `mark` {streamSid, mark: {name}}, `clear` {streamSid}. Telnyx speaks the
-same shapes. The TwiML answering the call's webhook is built here too.
+same shapes. The TwiML answering the call's webhook is built here too, and Twilio's webhook
+signature (`X-Twilio-Signature`) checked.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
 from xml.sax.saxutils import quoteattr
 
 from agentfloor.core.errors import InvalidInput
@@ -36,6 +41,8 @@ __all__ = [
     "mark_message",
     "media_message",
     "parse_message",
+    "request_signature",
+    "signature_matches",
 ]
 
 MAX_MESSAGE_CHARS: Final = 64 * 1024  # a 20 ms frame is ~300 characters; seconds of audio fit
@@ -220,4 +227,37 @@ def connect_stream_twiml(url: str, parameters: dict[str, str]) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         f"<Response><Connect><Stream url={quoteattr(url)}>{params}</Stream></Connect></Response>"
+    )
+
+
+def request_signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
+    """Return the `X-Twilio-Signature` Twilio sends with a webhook POST to `url` with `params`.
+
+    Twilio's scheme ("Webhooks security"): the full URL it requested (scheme, host, path and
+    query string), then every POST parameter's name and value concatenated, sorted by name;
+    HMAC-SHA1 of that with the account's auth token, base64-encoded.
+    """
+    payload = url + "".join(f"{name}{params[name]}" for name in sorted(params))
+    digest = hmac.new(auth_token.encode("utf-8"), payload.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def signature_matches(auth_token: str, url: str, params: Mapping[str, str], signature: str) -> bool:
+    """Return True when `signature` is Twilio's for this request (compared in constant time).
+
+    Twilio signs the URL as it was configured; behind a proxy that adds or drops the default
+    port, both spellings are tried, as Twilio's own helper libraries do.
+    """
+    if not signature:
+        return False
+    parts = urlsplit(url)
+    candidates = {url}
+    default = {"https": 443, "http": 80}.get(parts.scheme)
+    if parts.port is None and default is not None and parts.hostname:
+        candidates.add(urlunsplit(parts._replace(netloc=f"{parts.netloc}:{default}")))
+    elif parts.port is not None and parts.port == default and parts.hostname:
+        host = parts.netloc.rsplit(":", 1)[0]
+        candidates.add(urlunsplit(parts._replace(netloc=host)))
+    return any(
+        hmac.compare_digest(request_signature(auth_token, c, params), signature) for c in candidates
     )

@@ -8,8 +8,9 @@ use, 60 s), `from` and `to`. Point a Twilio (or Telnyx TeXML) number's voice web
 
 WebSocket `/v1/voice/stream` speaks the Twilio Media Streams protocol (see
 `agentfloor.adapters.voice.twilio`); the `start` message must carry the `token` the webhook
-issued, else the socket is closed with code 4401. What happens on the call is in
-`agentfloor.runtime.voice_call`.
+issued, else the socket is closed with code 4401. With `AGENTFLOOR_TWILIO_AUTH_TOKEN` set, the
+webhook also checks Twilio's `X-Twilio-Signature` (403 when it is missing or wrong). What
+happens on the call is in `agentfloor.runtime.voice_call`.
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected
 
 from agentfloor.access.model import Principal, Role
 from agentfloor.adapters.voice import FliteTts, PocketsphinxStt, WebrtcVad
-from agentfloor.adapters.voice.twilio import connect_stream_twiml
+from agentfloor.adapters.voice.twilio import connect_stream_twiml, signature_matches
 from agentfloor.api.auth import allow, principal
 from agentfloor.bootstrap import Container
+from agentfloor.core.errors import PermissionDenied
 from agentfloor.runtime.voice import VoiceService
 from agentfloor.runtime.voice_call import CallSession, VoiceEngines, warm_recognition
 
@@ -74,12 +76,48 @@ def _stream_url(request: Request) -> str:
     return f"{scheme}://{host}/v1/voice/stream"
 
 
+def _public_url(request: Request) -> str:
+    """Return the URL the carrier requested (behind a proxy: its forwarded scheme and host)."""
+    url = request.url
+    scheme = request.headers.get("x-forwarded-proto") or url.scheme
+    host = request.headers.get("x-forwarded-host") or url.netloc
+    query = f"?{url.query}" if url.query else ""
+    return f"{scheme}://{host}{url.path}{query}"
+
+
+async def twilio_signed(request: Request) -> None:
+    """Refuse (403) a webhook not signed by Twilio, when the server has the auth token.
+
+    Without `AGENTFLOOR_TWILIO_AUTH_TOKEN` the API key alone admits the request (a Telnyx
+    number, or a test). With it, a leaked webhook URL (its key is in the query string) is not
+    enough to place calls into agentfloor.
+    """
+    container: Container = request.app.state.container
+    secret = container.settings.twilio_auth_token
+    if secret is None:
+        return
+    form = await request.form()
+    params = {k: v for k, v in form.items() if isinstance(v, str)}
+    signature = request.headers.get("x-twilio-signature", "")
+    if not signature_matches(secret.get_secret_value(), _public_url(request), params, signature):
+        raise PermissionDenied(
+            "the request is not signed by Twilio: X-Twilio-Signature is missing or does not "
+            "match this URL and form with the configured auth token (AGENTFLOOR_TWILIO_AUTH_TOKEN)"
+        )
+
+
+def _webhook_access() -> dict[str, Any]:
+    """Return the webhook's route arguments: an integration or admin key, then the signature."""
+    access = allow(Role.INTEGRATION, Role.ADMIN)
+    return {**access, "dependencies": [*access["dependencies"], Depends(twilio_signed)]}
+
+
 @router.post(
     "/v1/voice/twiml",
     tags=["voice"],
     response_class=Response,
     responses={200: {"content": {"application/xml": {}}, "description": "TwiML"}},
-    **allow(Role.INTEGRATION, Role.ADMIN),
+    **_webhook_access(),
 )
 def twiml(
     request: Request,

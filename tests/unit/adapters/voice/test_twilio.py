@@ -21,6 +21,8 @@ from agentfloor.adapters.voice.twilio import (
     mark_message,
     media_message,
     parse_message,
+    request_signature,
+    signature_matches,
 )
 from agentfloor.core.errors import InvalidInput
 
@@ -142,3 +144,34 @@ def test_twiml_connects_a_stream_with_escaped_parameters() -> None:
     assert stream is not None and stream.attrib["url"] == "wss://example.test/v1/voice/stream"
     params = {p.attrib["name"]: p.attrib["value"] for p in stream.findall("Parameter")}
     assert params == {"token": 'a&"<b'}
+
+
+# Twilio's documented example ("Webhooks security", and its api-snippets repository,
+# security/signature_validation): auth token 12345, this URL and form give this signature.
+TWILIO_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
+TWILIO_FORM = {
+    "CallSid": "CA1234567890ABCDE",
+    "Caller": "+14158675310",
+    "Digits": "1234",
+    "From": "+14158675310",
+    "To": "+18005551212",
+}
+TWILIO_SIGNATURE = "GvWf1cFY/Q7PnoempGyD5oXAezc="
+
+
+def test_request_signature_matches_twilios_published_example() -> None:
+    assert request_signature("12345", TWILIO_URL, TWILIO_FORM) == TWILIO_SIGNATURE
+    assert signature_matches("12345", TWILIO_URL, TWILIO_FORM, TWILIO_SIGNATURE)
+
+
+def test_signature_fails_on_any_change_and_tolerates_the_default_port() -> None:
+    assert not signature_matches("12346", TWILIO_URL, TWILIO_FORM, TWILIO_SIGNATURE)
+    assert not signature_matches(
+        "12345", TWILIO_URL, {**TWILIO_FORM, "Digits": "1235"}, TWILIO_SIGNATURE
+    )
+    assert not signature_matches(
+        "12345", TWILIO_URL.replace("foo=1", "foo=2"), TWILIO_FORM, TWILIO_SIGNATURE
+    )
+    assert not signature_matches("12345", TWILIO_URL, TWILIO_FORM, "")
+    with_port = "https://mycompany.com:443/myapp.php?foo=1&bar=2"
+    assert signature_matches("12345", with_port, TWILIO_FORM, TWILIO_SIGNATURE)
