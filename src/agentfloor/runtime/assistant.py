@@ -157,12 +157,61 @@ class Assistant:
                 settings, interaction, turn, "error", str(exc), None, self._plain_summary(turn)
             )
         turn.session["handled_seq"] = message.seq
+        self._post_turn(interaction, turn)
+
+    def begin(self, tenant_id: str, interaction_id: str) -> bool:
+        """Open a contact before the customer says anything: run the entry flow's first steps.
+
+        A call is answered by the bot speaking first, so a tenant's entry flow (a menu, a
+        question) must play its first prompt on answer instead of waiting for the caller.
+        Returns True when the flow started (its words were posted through `chat`), False when
+        there is nothing to begin (no entry flow, the assistant off, a session already there):
+        the channel then greets in its own words.
+        """
+        with self._locks[hash(interaction_id) % _STRIPES]:
+            with self.ctx.uow(tenant_id) as uow:
+                interaction = uow.interactions.get(interaction_id)
+                settings = load_settings(uow)
+                session = uow.ai_sessions.get(interaction_id)
+            if interaction is None or interaction.is_final or session is not None:
+                return False
+            if not settings.enabled or not settings.flow_id:
+                return False
+            turn = _Turn(session={"handled_seq": 0, "mode": "flow", "started": True})
+            self._enter_flow(interaction)
+            try:
+                flow, step = self._first_step(settings, interaction, turn)
+                silence = dlg.Understanding(text="")
+                self._flow_outputs(settings, interaction, flow, step, turn, silence)
+            except AgentfloorError as exc:
+                log.warning("assistant failed to begin %s: %s", interaction_id, exc)
+                self._hand_off(
+                    settings, interaction, turn, "error", str(exc), None, self._plain_summary(turn)
+                )
+            self._post_turn(interaction, turn)
+            return True
+
+    def _first_step(
+        self, settings: AssistantSettings, interaction: Interaction, turn: _Turn
+    ) -> tuple[Flow, fs.Step]:
+        """Start the entry flow on the contact; return it and its first step."""
+        assert settings.flow_id is not None
+        with self.ctx.uow(interaction.tenant_id) as uow:
+            stored = uow.flows.get(settings.flow_id)
+        if stored is None:
+            raise FlowInvalid([])  # handled as an error handoff
+        turn.session["flow"] = {"flow_id": stored.flow_id, "version": stored.version}
+        flow = self._flow(interaction.tenant_id, turn.session)
+        return flow, interpreter.start(flow, _contact(interaction), self.ctx.clock.now())
+
+    def _post_turn(self, interaction: Interaction, turn: _Turn) -> None:
+        """Post the turn's replies with its session and outcome (one transaction), then finish."""
         if turn.outcome is not None:
             turn.session["outcome"] = dataclasses.asdict(turn.outcome)
         replies = [r for r in turn.replies if r.strip()]
         self.chat.post_ai_messages(
-            tenant_id,
-            interaction_id,
+            interaction.tenant_id,
+            interaction.id,
             replies,
             also=lambda uow, changes: self._record(uow, changes, interaction, turn),
         )
@@ -209,14 +258,7 @@ class Assistant:
         heard: dlg.Understanding,
         turn: _Turn,
     ) -> None:
-        assert settings.flow_id is not None
-        with self.ctx.uow(interaction.tenant_id) as uow:
-            stored = uow.flows.get(settings.flow_id)
-        if stored is None:
-            raise FlowInvalid([])  # handled as an error handoff
-        turn.session["flow"] = {"flow_id": stored.flow_id, "version": stored.version}
-        flow = self._flow(interaction.tenant_id, turn.session)
-        step = interpreter.start(flow, _contact(interaction), self.ctx.clock.now())
+        flow, step = self._first_step(settings, interaction, turn)
         first = step.outputs
         asking = bool(first) and isinstance(first[-1], fs.Ask) and not step.state.is_done
         if not asking:
