@@ -26,9 +26,9 @@ import contextlib
 import dataclasses
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from agentfloor.agents import dialogue as dlg
 from agentfloor.agents.llm import ChatMessage as LlmMessage
@@ -45,14 +45,13 @@ from agentfloor.interactions.model import Interaction, transition
 from agentfloor.interactions.states import InteractionState
 from agentfloor.routing.model import Task, TaskState
 from agentfloor.runtime.assistant_settings import AssistantSettings, load_settings
-from agentfloor.runtime.chat import ChatService
 from agentfloor.runtime.context import Changes, ServiceContext
 from agentfloor.runtime.nlu import NluService
 from agentfloor.runtime.router import RouterService
 from agentfloor.runtime.skill_actions import SkillActions, WebhookCaller
 from agentfloor.runtime.uow import UnitOfWork
 
-__all__ = ["Assistant", "Outcome"]
+__all__ = ["Assistant", "Outcome", "ReplySink"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +69,20 @@ _NO_AGENTS: Final = (
 _QUIET_STATES: Final = frozenset(
     {InteractionState.QUEUED, InteractionState.OFFERED, InteractionState.CONNECTED}
 )
+
+
+class ReplySink(Protocol):
+    """Where the AI agent's replies go: a chat transcript (`ChatService`), a call's speech."""
+
+    def post_ai_messages(
+        self,
+        tenant_id: str,
+        interaction_id: str,
+        texts: list[str],
+        also: Callable[[UnitOfWork, Changes], None] | None = None,
+    ) -> Sequence[ChatMessage]:
+        """Deliver the replies, writing what `also` writes in the same transaction."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +115,7 @@ class Assistant:
         router: RouterService,
         nlu: NluService,
         webhooks: WebhookCaller,
-        chat: ChatService,
+        chat: ReplySink,
         llm: LlmClient | None = None,
     ) -> None:
         self.ctx = ctx
