@@ -85,3 +85,48 @@ def test_without_an_entry_flow_there_is_nothing_to_begin(container: Container) -
     chat = container.chat.open_conversation(tenant_id, "v-2").interaction
     assert container.assistant.begin(tenant_id, chat.id) is False
     assert ai_lines(container, tenant_id, chat.id) == []
+
+
+def outcome_and_state(container: Container, tenant_id: str, interaction_id: str) -> tuple[Any, str]:
+    with container.ctx.uow(tenant_id) as uow:
+        found = uow.interactions.get(interaction_id)
+        session = uow.ai_sessions.get(interaction_id)
+    assert found is not None
+    return (session or {}).get("outcome"), found.state.value
+
+
+def test_a_customer_who_leaves_unserved_is_abandoned_with_the_reason(container: Container) -> None:
+    tenant_id = tenant(container, "leaves", flow=True)
+    chat = container.chat.open_conversation(tenant_id, "v-3").interaction
+    container.assistant.begin(tenant_id, chat.id)
+    container.assistant.close_contact(
+        tenant_id, chat.id, reason="call_ended", detail="call ended: disconnected"
+    )
+    outcome, state = outcome_and_state(container, tenant_id, chat.id)
+    assert outcome == {
+        "outcome": "abandoned",
+        "reason": "call_ended",
+        "detail": "call ended: disconnected",
+    }
+    assert state == "abandoned"
+    container.assistant.close_contact(tenant_id, chat.id, reason="again")  # final: no change
+    assert outcome_and_state(container, tenant_id, chat.id)[0]["reason"] == "call_ended"
+
+
+def test_a_served_customer_who_leaves_is_contained_and_a_broken_line_fails(
+    container: Container,
+) -> None:
+    tenant_id = tenant(container, "served", flow=False)
+    chat = container.chat.open_conversation(tenant_id, "v-4").interaction
+    posted = container.chat.post_customer_message(
+        tenant_id, chat.id, client_id="c1", text="what are your opening hours?"
+    )
+    container.chat.respond(tenant_id, posted.message)
+    container.assistant.close_contact(tenant_id, chat.id, reason="call_ended")
+    outcome, state = outcome_and_state(container, tenant_id, chat.id)
+    assert (outcome["outcome"], state) == ("contained", "completed")
+
+    broken = container.chat.open_conversation(tenant_id, "v-5").interaction
+    container.assistant.close_contact(tenant_id, broken.id, reason="call_ended", failed=True)
+    outcome, state = outcome_and_state(container, tenant_id, broken.id)
+    assert (outcome, state) == (None, "failed")  # the AI never had it: no outcome to give

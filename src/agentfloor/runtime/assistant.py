@@ -42,7 +42,7 @@ from agentfloor.flows.model import Flow
 from agentfloor.flows.validation import parse_flow
 from agentfloor.interactions.chat import ChatMessage
 from agentfloor.interactions.model import Interaction, transition
-from agentfloor.interactions.states import InteractionState
+from agentfloor.interactions.states import TRANSITIONS, InteractionState
 from agentfloor.routing.model import Task, TaskState
 from agentfloor.runtime.assistant_settings import AssistantSettings, load_settings
 from agentfloor.runtime.context import Changes, ServiceContext
@@ -51,7 +51,7 @@ from agentfloor.runtime.router import RouterService
 from agentfloor.runtime.skill_actions import SkillActions, WebhookCaller
 from agentfloor.runtime.uow import UnitOfWork
 
-__all__ = ["Assistant", "Outcome", "ReplySink"]
+__all__ = ["Assistant", "Outcome", "ReplySink", "served_by_ai"]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ _NO_AGENTS: Final = (
     "I'm sorry, I can't reach a colleague right now. Please try again a little later, or leave "
     "your e-mail address and we'll write to you."
 )
+_AI_STATES: Final = frozenset({InteractionState.CREATED, InteractionState.IN_FLOW})
 _QUIET_STATES: Final = frozenset(
     {InteractionState.QUEUED, InteractionState.OFFERED, InteractionState.CONNECTED}
 )
@@ -805,8 +806,10 @@ class Assistant:
     ) -> None:
         with self.ctx.uow(interaction.tenant_id) as uow:
             current = uow.interactions.get(interaction.id)
-            if current is None or current.state is not InteractionState.IN_FLOW:
+            if current is None or current.state not in _AI_STATES:
                 return
+            if wanted not in TRANSITIONS[current.state]:
+                wanted = InteractionState.ABANDONED  # never served: nothing to complete
             now = self.ctx.clock.now()
             done = transition(current, wanted, now)
             uow.interactions.save(done)
@@ -814,9 +817,45 @@ class Assistant:
             changes.log(
                 done,
                 "interaction.state_changed",
-                {"from": "in_flow", "to": wanted.value, "reason": reason},
+                {"from": current.state.value, "to": wanted.value, "reason": reason},
             )
             changes.commit()
+
+    def close_contact(
+        self,
+        tenant_id: str,
+        interaction_id: str,
+        *,
+        reason: str,
+        detail: str = "",
+        failed: bool = False,
+    ) -> None:
+        """Settle a contact the AI has whose customer left (a call that hung up).
+
+        The AI's outcome, once: contained when the customer had been served (a skill completed,
+        a question answered, a flow's service given), abandoned otherwise, with `reason` and
+        `detail`. The contact then ends completed or abandoned, or failed when `failed` (the
+        connection broke). A contact queued for or connected to a person is not the AI's to
+        end: only a missing outcome is recorded.
+        """
+        with self._locks[hash(interaction_id) % _STRIPES]:
+            with self.ctx.uow(tenant_id) as uow:
+                interaction = uow.interactions.get(interaction_id)
+                session = uow.ai_sessions.get(interaction_id)
+            if interaction is None or interaction.is_final:
+                return
+            served = served_by_ai(session)
+            if session is not None and not session.get("outcome"):
+                turn = _Turn(session=dict(session))
+                kind = "contained" if served else "abandoned"
+                turn.outcome = Outcome(kind, reason, detail)
+                turn.session["outcome"] = dataclasses.asdict(turn.outcome)
+                self._save(interaction, turn)
+            if failed:
+                wanted = InteractionState.FAILED
+            else:
+                wanted = InteractionState.COMPLETED if served else InteractionState.ABANDONED
+            self._complete(interaction, wanted, detail or reason)
 
     # --- contacts that went quiet ----------------------------------------------------------------
 
@@ -842,10 +881,7 @@ class Assistant:
         if interaction is None or session is None or session.get("outcome"):
             return 0
         turn = _Turn(session=dict(session))
-        dialogue = session.get("dialogue")
-        state = dlg.DialogueState.from_dict(dialogue) if dialogue else None
-        served = state is not None and bool(state.completed or state.answered)
-        served = served or bool(session.get("flow_served"))
+        served = served_by_ai(session)
         if interaction.state is not InteractionState.IN_FLOW:
             turn.outcome = Outcome("handed_off", "taken_by_a_person", "a person has the chat")
         elif served:
@@ -858,6 +894,16 @@ class Assistant:
             wanted = InteractionState.COMPLETED if served else InteractionState.ABANDONED
             self._complete(interaction, wanted, "the customer went quiet")
         return 1
+
+
+def served_by_ai(session: Mapping[str, Any] | None) -> bool:
+    """Return True when the AI had served the customer (a skill, an answer, a flow's service)."""
+    if not session:
+        return False
+    raw = session.get("dialogue")
+    state = dlg.DialogueState.from_dict(raw) if raw else None
+    answered = state is not None and bool(state.completed or state.answered)
+    return answered or bool(session.get("flow_served"))
 
 
 def flow_target(action: fs.Enqueue) -> str:
