@@ -6,6 +6,26 @@ from typing import Any
 
 from tests.e2e.server import LiveServer
 
+# A phone menu as an entry flow: DTMF or the spoken label picks an option, each ends the call.
+MENU_FLOW = """
+name: Phone menu
+start: menu
+blocks:
+  menu:
+    type: menu
+    prompt: "Press 1 for opening hours or 2 for our address."
+    options:
+      - {label: Opening hours, dtmf: "1", next: hours}
+      - {label: Address, dtmf: "2", next: address}
+    no_match: address
+  hours:
+    type: end
+    message: "We are open from nine to five, Monday to Friday. Goodbye."
+  address:
+    type: end
+    message: "We are at one High Street, London. Goodbye."
+"""
+
 
 def support_line(
     live: LiveServer, tenant: str = "a", *, order: dict[str, Any] | None = None

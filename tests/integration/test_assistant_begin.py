@@ -17,25 +17,7 @@ from agentfloor.bootstrap import Container, build
 from agentfloor.runtime import access, assistant_admin
 from agentfloor.runtime.flows import publish_flow
 from agentfloor.settings import Settings
-
-MENU = """
-name: Phone menu
-start: menu
-blocks:
-  menu:
-    type: menu
-    prompt: "Press 1 for opening hours or 2 for our address."
-    options:
-      - {label: Opening hours, dtmf: "1", next: hours}
-      - {label: Address, dtmf: "2", next: address}
-    no_match: address
-  hours:
-    type: end
-    message: "We are open from nine to five, Monday to Friday. Goodbye."
-  address:
-    type: end
-    message: "We are at one High Street, London. Goodbye."
-"""
+from tests.e2e.centre import MENU_FLOW
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +33,7 @@ def tenant(container: Container, slug: str, *, flow: bool) -> str:
     admin = Principal(tenant_id=made.id, key_id="key_test", role=Role.ADMIN)
     doc: dict[str, Any] = {}
     if flow:
-        doc["flow_id"] = publish_flow(container.ctx, admin, MENU).id
+        doc["flow_id"] = publish_flow(container.ctx, admin, MENU_FLOW).id
     assistant_admin.put_settings(container.ctx, admin, doc)
     return made.id
 
