@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from typer.core import TyperGroup
 
 from agentfloor.cli.admin import db_app, key_app, serve, tenant_app
+from agentfloor.cli.call import call
 from agentfloor.cli.common import err
 from agentfloor.cli.customers import customers_app
 from agentfloor.cli.demo import demo
@@ -65,6 +66,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve)
 app.command("demo")(demo)
+app.command("call")(call)
 app.command("staff")(staff)
 app.command("forecast")(forecast)
 app.command("schedule")(schedule)

@@ -340,6 +340,11 @@ def demo(
             f"  Chat demo  {base}/demo  (ask: where is my order ORD-100001? / book an "
             "appointment / I'd like a quote / talk to a person)"
         )
+        out.print(
+            f"  Voice      agentfloor call --url {base} --key {issued.secret_key} "
+            '"where is my order" "O R D, one zero zero zero zero one"  (a test caller; or point '
+            f"a Twilio number's voice webhook at {base}/v1/voice/twiml?api_key=<key>)"
+        )
         out.print(f"  Admin key  {issued.secret_key}")
         err.print("  [yellow]The key is shown once (only its SHA-256 is stored); copy it now.[/]")
         out.print("Try:")
