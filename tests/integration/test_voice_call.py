@@ -26,7 +26,7 @@ from agentfloor.runtime import access
 from agentfloor.runtime.voice import VoiceService
 from agentfloor.runtime.voice_call import CallSession, VoiceEngines, VoicePrompts
 from agentfloor.settings import Settings
-from agentfloor.voice import SpeechHints, Transcript, TurnConfig
+from agentfloor.voice import BufferedRecognition, SpeechHints, Transcript, TurnConfig
 
 SCRIPT = ["where is my order", "ORD-100001"]
 CONFIG = TurnConfig(reprompt_after_s=5.0, max_reprompts=2, digit_gap_s=1.0, end_silence_ms=200)
@@ -47,6 +47,9 @@ class ScriptStt:
             return Transcript("")
         index = round(float(np.median(loud)) / 1000) - 2
         return Transcript(SCRIPT[index].lower(), 1.0)
+
+    def stream(self, hints: SpeechHints | None = None) -> BufferedRecognition:
+        return BufferedRecognition(self, hints)
 
 
 class ToneTts:

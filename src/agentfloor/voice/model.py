@@ -12,6 +12,7 @@ __all__ = [
     "DigitsEntered",
     "HangUp",
     "Reprompt",
+    "SpeechDiscarded",
     "SpeechHints",
     "SpeechStarted",
     "Transcript",
@@ -59,14 +60,17 @@ class TurnConfig:
     """Turn-taking settings; milliseconds are multiples of the 20 ms frame.
 
     `speech_start_ms` of speech in a row starts a caller turn (and, during playback, barges
-    in); `end_silence_ms` of silence after it ends the turn. Turns with less than
+    in); `end_silence_ms` of silence after it ends the turn: longer than the pauses inside an
+    answer (up to 260 ms at the comma of a spelled order number, "O R D, seven four...", as
+    the gated VAD of `WebrtcVad` hears it), short enough that the bot answers within half a
+    second (chatbots' voice stacks end turns after 300-800 ms). Turns with less than
     `min_speech_ms` of speech are noise (a cough, a click). `reprompt_after_s` of silence with
     nothing playing re-prompts; after `max_reprompts` the call is hung up. DTMF digits end on
     `#` or after `digit_gap_s` without another key.
     """
 
     speech_start_ms: int = 60
-    end_silence_ms: int = 600
+    end_silence_ms: int = 360
     min_speech_ms: int = 200
     max_turn_s: float = 20.0
     reprompt_after_s: float = 8.0
@@ -107,6 +111,13 @@ class TurnEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeechDiscarded:
+    """What started at `first_frame` as speech was too short to be a turn (a cough, a click)."""
+
+    first_frame: int
+
+
+@dataclass(frozen=True, slots=True)
 class DigitsEntered:
     """The caller keyed `digits` (without the closing `#`)."""
 
@@ -127,4 +138,6 @@ class HangUp:
     reason: str
 
 
-Decision = SpeechStarted | ClearPlayback | TurnEnded | DigitsEntered | Reprompt | HangUp
+Decision = (
+    SpeechStarted | ClearPlayback | TurnEnded | SpeechDiscarded | DigitsEntered | Reprompt | HangUp
+)

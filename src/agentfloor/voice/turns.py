@@ -4,7 +4,8 @@ A pure state machine fed one 20 ms frame's voice-activity verdict at a time, the
 carrier returns as playback passes them, key presses and clock ticks; it returns decisions
 (`agentfloor.voice.model`) for the runtime to carry out. The end-of-turn rule is the classic
 energy-VAD hangover: a turn starts after `speech_start_ms` of speech in a row and ends after
-`end_silence_ms` of silence; what was heard of the bot's own speech is known from the marks
+`end_silence_ms` of silence (or is discarded as noise when it held less than `min_speech_ms` of
+speech); what was heard of the bot's own speech is known from the marks
 the carrier echoes (Twilio Media Streams sends a `mark` back when playback reaches it, and on
 `clear` for every mark it dropped).
 """
@@ -20,6 +21,7 @@ from agentfloor.voice.model import (
     DigitsEntered,
     HangUp,
     Reprompt,
+    SpeechDiscarded,
     SpeechStarted,
     TurnConfig,
     TurnEnded,
@@ -110,6 +112,8 @@ def hear_frame(
         state = replace(state, turn_first=None, turn_speech=0)
         if speech_ms >= config.min_speech_ms:
             decisions.append(TurnEnded(first, frame, speech_ms, silence_run * FRAME_MS))
+        else:
+            decisions.append(SpeechDiscarded(first))
     return state, tuple(decisions)
 
 

@@ -7,6 +7,7 @@ from agentfloor.voice import (
     DigitsEntered,
     HangUp,
     Reprompt,
+    SpeechDiscarded,
     SpeechStarted,
     TurnConfig,
     TurnEnded,
@@ -52,8 +53,21 @@ def test_a_short_pause_inside_an_utterance_does_not_end_the_turn() -> None:
 
 
 def test_a_click_is_not_a_turn() -> None:
-    _, decisions, _ = feed(begin_turns(0.0), "..s.ss....sss..........", config=CONFIG)
+    state, decisions, _ = feed(begin_turns(0.0), "..s.ss....sss..........", config=CONFIG)
     assert not [d for d in decisions if isinstance(d, TurnEnded)]  # 3 frames = 60 ms < 100 ms
+    # the runtime is told, so it can drop what it started recognising
+    assert decisions == [SpeechStarted(first_frame=10), SpeechDiscarded(first_frame=10)]
+    assert state.turn_first is None
+
+
+def test_the_default_end_of_turn_outlasts_a_spelled_number_pause() -> None:
+    # "O R D, seven four two nine one three": the comma is a 260 ms pause to the gated VAD
+    config = TurnConfig()
+    pause = "." * (260 // 20)
+    rest = "." * (config.end_silence_ms // 20)
+    _, decisions, _ = feed(begin_turns(0.0), "s" * 30 + pause + "s" * 60 + rest, config=config)
+    ended = [d for d in decisions if isinstance(d, TurnEnded)]
+    assert ended == [TurnEnded(0, 30 + 13 + 60 + 18 - 1, speech_ms=1800, silence_ms=360)]
 
 
 def test_speech_over_playback_clears_it_and_lists_the_dropped_marks() -> None:

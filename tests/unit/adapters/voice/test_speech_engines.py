@@ -16,9 +16,10 @@ from agentfloor.adapters.voice import (
     mulaw_to_pcm16,
     pcm16_to_mulaw,
 )
+from agentfloor.adapters.voice.pocketsphinx_stt import PocketsphinxStream
 from agentfloor.agents.defaults import default_training
 from agentfloor.core.errors import Unavailable
-from agentfloor.voice import SAMPLES_PER_FRAME, hints_for, written_form
+from agentfloor.voice import SAMPLES_PER_FRAME, BufferedRecognition, hints_for, written_form
 
 
 def telephone(pcm: bytes) -> bytes:
@@ -89,3 +90,94 @@ def test_the_domain_model_hears_what_the_general_one_misses(
     pcm = telephone(tts.synthesize("I want to talk to a person"))
     assert stt.transcribe(pcm).text != "i want to talk to a person"  # general: "... a curtain"
     assert stt.transcribe(pcm, hints).text == "i want to talk to a person"
+
+
+def pieces(pcm: bytes, ms: int = 100) -> list[bytes]:
+    size = 8000 * 2 * ms // 1000
+    return [pcm[i : i + size] for i in range(0, len(pcm), size)]
+
+
+@pytest.mark.parametrize(
+    ("said", "expecting", "heard"),
+    [
+        ("where is my order", None, "where is my order"),
+        ("O R D, seven four two nine one three", "order_id", "ORD-742913"),
+        ("yes please", "yes_no", "yes please"),
+        ("I want to talk to a person", "domain", "i want to talk to a person"),
+    ],
+    ids=["open", "order-grammar", "phrases", "domain-model"],
+)
+def test_a_stream_fed_in_100_ms_pieces_hears_the_utterance(
+    tts: FliteTts, said: str, expecting: str | None, heard: str
+) -> None:
+    examples, _ = default_training()
+    hints = {
+        None: None,
+        "order_id": hints_for("order_id", prefixes=["ORD"]),
+        "yes_no": hints_for("yes_no"),
+        "domain": hints_for(None, domain=[text for text, _ in examples]),
+    }[expecting]
+    stt = PocketsphinxStt(decoders=1)
+    stt.warm(hints)  # a decoder idle, so the utterance streams
+    stream = stt.stream(hints)
+    for piece in pieces(telephone(tts.synthesize(said))):
+        stream.feed(piece)
+    assert written_form(stream.finish().text) == heard
+    if expecting in ("order_id", "yes_no"):
+        # a grammar's answer is decoded whole at the end (live level normalisation misread
+        # order numbers); language models stream
+        assert isinstance(stream, BufferedRecognition)
+    else:
+        assert isinstance(stream, PocketsphinxStream)
+        with pytest.raises(RuntimeError, match="finished"):
+            stream.feed(b"\x00\x00")
+
+
+def test_streams_at_once_take_decoders_from_the_pool_and_give_them_back(
+    tts: FliteTts,
+) -> None:
+    stt = PocketsphinxStt(decoders=1)
+    stt.warm()
+    assert stt.loaded == 1
+    pcm = telephone(tts.synthesize("where is my order"))
+    first, second = stt.stream(), stt.stream()
+    # one utterance per decoder; with none idle the second is decoded whole at its end rather
+    # than wait for a decoder to load
+    assert isinstance(first, PocketsphinxStream)
+    assert isinstance(second, BufferedRecognition) and stt.loaded == 1
+    first.feed(pcm)
+    second.feed(pcm)
+    assert second.finish().text == "where is my order"
+    first.cancel()
+    first.cancel()  # a second cancel is harmless
+    # whole utterances got a decoder of their own (a stream leaves the level normalisation
+    # where whole-utterance decoding misreads); the stream decoder is back for streams
+    assert stt.loaded == 2
+    again = stt.stream()
+    assert isinstance(again, PocketsphinxStream)
+    again.feed(pcm)
+    assert again.finish().text == "where is my order"
+    assert stt.loaded == 2
+
+
+def test_the_gated_vad_ends_speech_with_the_voice(tts: FliteTts) -> None:
+    pcm = telephone(tts.synthesize("where is my order")) + bytes(SAMPLES_PER_FRAME * 2 * 30)
+    loud = [
+        float(np.sqrt(np.mean(np.frombuffer(f, "<i2").astype(float) ** 2))) for f in frames(pcm)
+    ]
+    last_loud = max(i for i, level in enumerate(loud) if level > 500)
+
+    def last_speech(vad: WebrtcVad) -> int:
+        return max(i for i, f in enumerate(frames(pcm)) if vad.is_speech(f))
+
+    assert last_speech(WebrtcVad(gate_db=None)) - last_loud >= 5  # WebRTC's own hangover
+    assert last_speech(WebrtcVad()) - last_loud <= 2
+
+
+def test_flite_speaks_a_repeated_line_from_its_cache(tts: FliteTts) -> None:
+    local = FliteTts(cache_lines=2)
+    first = local.synthesize("What's the order number?")
+    local.executable = "/nonexistent/flite"  # no process from here on
+    assert local.synthesize(" What's the  order number? ") == first
+    with pytest.raises(Unavailable):
+        local.synthesize("something new")
