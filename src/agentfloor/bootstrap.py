@@ -12,6 +12,8 @@ from agentfloor.adapters.http import HttpWebhookCaller
 from agentfloor.adapters.llm import OpenAICompatibleClient
 from agentfloor.adapters.nlu import VaderSentiment
 from agentfloor.adapters.storage import SqlUnitOfWorkFactory, create_engine_for, upgrade_to_head
+from agentfloor.adapters.voice import FliteTts, PocketsphinxStt
+from agentfloor.adapters.voice.hosted import HostedStt, HostedTts
 from agentfloor.agents.llm import LlmClient
 from agentfloor.agents.nlu import TextEncoder
 from agentfloor.core.clock import SystemClock
@@ -22,8 +24,9 @@ from agentfloor.runtime.context import ServiceContext
 from agentfloor.runtime.nlu import NluService
 from agentfloor.runtime.router import RouterService
 from agentfloor.settings import Settings
+from agentfloor.voice.ports import SpeechToText, TextToSpeech
 
-__all__ = ["Container", "build"]
+__all__ = ["Container", "build", "speech_engines"]
 
 
 @dataclass(slots=True)
@@ -97,3 +100,31 @@ def _encoder_factory(settings: Settings) -> Callable[[], TextEncoder] | None:
         return MiniLmEncoder()
 
     return load
+
+
+def speech_engines(settings: Settings) -> tuple[SpeechToText, TextToSpeech]:
+    """Return the calls' speech to text and text to speech the settings pick.
+
+    The offline engines are always there: a hosted one falls back to them when it fails.
+    """
+    offline_stt, offline_tts = PocketsphinxStt(), FliteTts()
+    stt: SpeechToText = offline_stt
+    tts: TextToSpeech = offline_tts
+    if settings.voice_stt == "hosted" and settings.voice_stt_url:
+        key = settings.voice_stt_api_key
+        stt = HostedStt(
+            settings.voice_stt_url,
+            settings.voice_stt_model,
+            api_key=key.get_secret_value() if key else None,
+            fallback=offline_stt,
+        )
+    if settings.voice_tts == "hosted" and settings.voice_tts_url:
+        key = settings.voice_tts_api_key
+        tts = HostedTts(
+            settings.voice_tts_url,
+            settings.voice_tts_model,
+            voice=settings.voice_tts_voice,
+            api_key=key.get_secret_value() if key else None,
+            fallback=offline_tts,
+        )
+    return stt, tts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -47,6 +47,24 @@ class Settings(BaseSettings):
         "this many seconds without a message.",
     )
     llm_timeout_s: float = Field(20.0, gt=0, le=300, description="LLM request timeout.")
+    voice_stt: Literal["pocketsphinx", "hosted"] = Field(
+        "pocketsphinx",
+        description="Speech to text on calls: offline pocketsphinx, or a hosted engine at "
+        "voice_stt_url (OpenAI-compatible /audio/transcriptions; pocketsphinx stands in when "
+        "it fails).",
+    )
+    voice_stt_url: str | None = Field(None, description="Base URL, e.g. https://api.openai.com/v1.")
+    voice_stt_model: str = Field("whisper-1", description="Transcription model name.")
+    voice_stt_api_key: SecretStr | None = Field(None, description="Bearer key for voice_stt_url.")
+    voice_tts: Literal["flite", "hosted"] = Field(
+        "flite",
+        description="Text to speech on calls: offline flite, or a hosted engine at voice_tts_url "
+        "(OpenAI-compatible /audio/speech answering WAV; flite stands in when it fails).",
+    )
+    voice_tts_url: str | None = Field(None, description="Base URL of the speech server.")
+    voice_tts_model: str = Field("tts-1", description="Speech model name.")
+    voice_tts_voice: str = Field("alloy", description="Voice name sent to the speech server.")
+    voice_tts_api_key: SecretStr | None = Field(None, description="Bearer key for voice_tts_url.")
     twilio_auth_token: SecretStr | None = Field(
         None,
         description="The Twilio account's auth token: when set, the voice webhook answers only "
@@ -57,6 +75,14 @@ class Settings(BaseSettings):
         description="Where call recordings are written (tenants that turn `recording` on); "
         "default <var_dir>/recordings.",
     )
+
+    @model_validator(mode="after")
+    def _hosted_engines_have_urls(self) -> Settings:
+        if self.voice_stt == "hosted" and not self.voice_stt_url:
+            raise ValueError("voice_stt=hosted needs voice_stt_url (AGENTFLOOR_VOICE_STT_URL)")
+        if self.voice_tts == "hosted" and not self.voice_tts_url:
+            raise ValueError("voice_tts=hosted needs voice_tts_url (AGENTFLOOR_VOICE_TTS_URL)")
+        return self
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to the SQLite file under `var_dir`."""
