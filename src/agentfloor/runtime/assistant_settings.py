@@ -4,6 +4,10 @@ Stored as one JSON document per tenant (`uow.assistant`) and read through `Assis
 which validates a whole document at once and names every problem by its path (a 422 from
 `PUT /v1/assistant`). Unset keys take the defaults below, so a tenant that never configured
 anything still gets an AI agent with the built-in skills and FAQ answers.
+
+Voice keys: `order_prefixes` (the letters order numbers start with, for speech recognition),
+`speech_confirm_below` (read a spoken answer back below this recogniser confidence) and
+`recording` (record calls, after a consent prompt; off by default).
 """
 
 from __future__ import annotations
@@ -24,7 +28,13 @@ from agentfloor.agents.skills.parse import builtin_skills, parse_skill
 from agentfloor.core.errors import InvalidInput, ProblemDetail
 from agentfloor.runtime.uow import UnitOfWork
 
-__all__ = ["AssistantSettings", "load_settings", "parse_settings"]
+__all__ = [
+    "DEFAULT_ORDER_PREFIXES",
+    "DEFAULT_SPEECH_CONFIRM_BELOW",
+    "AssistantSettings",
+    "load_settings",
+    "parse_settings",
+]
 
 _KEYS: Final = frozenset(
     {
@@ -43,8 +53,18 @@ _KEYS: Final = frozenset(
         "calendar",
         "orders_webhook",
         "knowledge",
+        "order_prefixes",
+        "speech_confirm_below",
+        "recording",
     }
 )
+# Order numbers read `LETTERS-DIGITS` (`ORD-100001`); the letters are what speech recognition
+# is told to expect, so a tenant whose orders start otherwise sets its own.
+DEFAULT_ORDER_PREFIXES: Final = ("ORD",)
+# Below this recogniser confidence a spoken slot value or menu choice is read back for a yes or
+# no before the AI agent gets it. Offline pocketsphinx reports 1.0 on everything (see
+# runtime.voice), so on the default stack only hosted engines' confidences trigger it.
+DEFAULT_SPEECH_CONFIRM_BELOW: Final = 0.6
 _DEFAULT_HOURS: Final = {"mon-fri": "09:00-17:00"}
 _GREETING: Final = (
     "Hi! I'm the virtual assistant. I can check an order, book, move or cancel an appointment, "
@@ -71,6 +91,9 @@ class AssistantSettings:
     calendar: SlotCalendar = field(default_factory=lambda: SlotCalendar(hours=_DEFAULT_HOURS))
     orders_webhook: str | None = None
     knowledge: tuple[str, ...] = ()
+    order_prefixes: tuple[str, ...] = DEFAULT_ORDER_PREFIXES
+    speech_confirm_below: float = DEFAULT_SPEECH_CONFIRM_BELOW
+    recording: bool = False
 
     def policy(self) -> DialoguePolicy:
         """Return the dialogue policy these settings describe."""
@@ -161,6 +184,16 @@ def parse_settings(doc: Mapping[str, Any]) -> AssistantSettings:
     for i, article in enumerate(knowledge):
         if not isinstance(article, str) or not article.strip() or len(article) > 4000:
             problems.append(ProblemDetail(f"knowledge[{i}]", "a text of 1-4000 characters"))
+    prefixes = typed("order_prefixes", list, list(DEFAULT_ORDER_PREFIXES))
+    for i, prefix in enumerate(prefixes):
+        if not isinstance(prefix, str) or not re.fullmatch(r"[A-Za-z]{2,4}", prefix):
+            problems.append(ProblemDetail(f"order_prefixes[{i}]", "two to four letters, e.g. ORD"))
+    if not prefixes:
+        problems.append(ProblemDetail("order_prefixes", "at least one prefix"))
+    confirm_below = typed("speech_confirm_below", (int, float), DEFAULT_SPEECH_CONFIRM_BELOW)
+    if isinstance(confirm_below, bool) or not 0 <= confirm_below <= 1:
+        problems.append(ProblemDetail("speech_confirm_below", "a number between 0 and 1"))
+    recording = typed("recording", bool, False)
     if problems:
         raise InvalidInput("the assistant settings have problems", problems=problems)
     assert calendar is not None  # None comes with a problem, raised above
@@ -180,6 +213,9 @@ def parse_settings(doc: Mapping[str, Any]) -> AssistantSettings:
         calendar=calendar,
         orders_webhook=orders_webhook,
         knowledge=tuple(knowledge),
+        order_prefixes=tuple(dict.fromkeys(str(p).upper() for p in prefixes)),
+        speech_confirm_below=float(confirm_below),
+        recording=bool(recording),
     )
 
 

@@ -5,7 +5,9 @@ Recognisers return words ("o r d one two three four five six"); the NLU reads wr
 form, and `hints_for` says what to listen for when the conversation expects something narrow:
 an order number is a JSGF grammar of the tenant's prefix then digits (the open language model
 hears "thirty one two three" for "O R D one two three"), a yes/no question or a menu a closed
-list of phrases. Order ids are written in the demo's `LETTERS-DIGITS` shape.
+list of phrases. Order ids are written in the demo's `LETTERS-DIGITS` shape. `slot_hints` and
+`block_hints` say what a skill's slot or a flow's waiting block (a menu, a slot collection, a
+callback offer) expects.
 """
 
 from __future__ import annotations
@@ -14,13 +16,23 @@ import re
 from collections.abc import Sequence
 from typing import Final
 
+from agentfloor.flows.model import (
+    Block,
+    CallbackOfferBlock,
+    CollectBlock,
+    MenuBlock,
+    Slot,
+    SlotType,
+)
 from agentfloor.voice.model import SpeechHints
 
 __all__ = [
     "YES_NO_PHRASES",
+    "block_hints",
     "hints_for",
     "order_id_grammar",
     "phrase_grammar",
+    "slot_hints",
     "spoken_form",
     "written_form",
 ]
@@ -73,6 +85,12 @@ def _clean(phrase: str) -> str:
     return " ".join(_WORD.findall(phrase.lower()))
 
 
+def _is_speakable(phrase: str) -> bool:
+    """Return True for a phrase of words only (no digits or symbols a recogniser cannot say)."""
+    cleaned = _clean(phrase)
+    return bool(cleaned) and not any(c.isdigit() for c in cleaned)
+
+
 def phrase_grammar(name: str, phrases: Sequence[str]) -> str:
     """Return a JSGF grammar whose sentences are exactly `phrases` (lower-cased, no punctuation)."""
     options = sorted({c for c in (_clean(p) for p in phrases) if c})
@@ -106,6 +124,38 @@ def hints_for(
     if domain:
         return SpeechHints(sentences=(*domain, *YES_NO_PHRASES), name="domain")
     return SpeechHints()
+
+
+def slot_hints(slot: Slot, *, prefixes: Sequence[str] = ()) -> SpeechHints | None:
+    """Return the hints for a slot's answer, or None when it is open speech (text, dates...).
+
+    An order number is the order-number grammar with the tenant's `prefixes`; an enum slot is
+    a closed list of its values. Other types stay with the domain model: a grammar of every
+    date or amount would be larger than the language model and no more accurate.
+    """
+    if slot.type is SlotType.ORDER_ID:
+        return hints_for("order_id", prefixes=prefixes)
+    if slot.type is SlotType.ENUM and any(_is_speakable(v) for v in slot.values):
+        return hints_for("choice", [v for v in slot.values if _is_speakable(v)])
+    return None
+
+
+def block_hints(block: Block, *, prefixes: Sequence[str] = ()) -> SpeechHints | None:
+    """Return the hints for a flow block waiting for the caller, or None for open speech.
+
+    A menu expects one of its options' labels (DTMF keys need no hints), a collect block its
+    slot's answer, a callback offer a yes or a no.
+    """
+    match block:
+        case MenuBlock(options=options) if any(_is_speakable(o.label) for o in options):
+            # Labels with digits ("Option 1") are left to the keys: a recogniser's dictionary
+            # has no "1", and "option one" would not read back as the label.
+            return hints_for("choice", [o.label for o in options if _is_speakable(o.label)])
+        case CollectBlock(slot=slot):
+            return slot_hints(slot, prefixes=prefixes)
+        case CallbackOfferBlock():
+            return hints_for("yes_no")
+    return None
 
 
 def written_form(words: str) -> str:

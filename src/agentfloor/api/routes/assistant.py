@@ -74,6 +74,11 @@ class AssistantOut(BaseModel):
     flow_id: str | None
     skills: list[str]
     answers: dict[str, str]
+    order_prefixes: list[str] = Field(description="What order numbers start with (speech).")
+    speech_confirm_below: float = Field(
+        description="Spoken answers heard with less confidence are read back for a yes or no."
+    )
+    recording: bool = Field(description="Calls are recorded, after a consent prompt.")
 
 
 class ExampleIn(BaseModel):
@@ -178,6 +183,9 @@ def _assistant_out(settings: AssistantSettings) -> AssistantOut:
         flow_id=settings.flow_id,
         skills=sorted(settings.skills.skills),
         answers=settings.answers,
+        order_prefixes=list(settings.order_prefixes),
+        speech_confirm_below=settings.speech_confirm_below,
+        recording=settings.recording,
     )
 
 

@@ -1,10 +1,15 @@
-"""`/v1/interactions`: open interactions, move them through states, disposition, event log."""
+"""`/v1/interactions`: open interactions, move them through states, disposition, event log.
+
+`GET /v1/interactions/{id}/recording` downloads a recorded call (`audio/wav`, two channels:
+the caller, then what they heard; see `runtime.voice_recording`).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse
 
 from agentfloor.access.model import Principal, Role
 from agentfloor.api.auth import allow, context, principal
@@ -21,6 +26,7 @@ from agentfloor.interactions.model import Channel
 from agentfloor.interactions.states import InteractionState
 from agentfloor.runtime import interactions as svc
 from agentfloor.runtime.context import ServiceContext
+from agentfloor.runtime.voice_recording import recording_file
 
 __all__ = ["router"]
 
@@ -114,3 +120,22 @@ def list_events(interaction_id: str, ctx: Ctx, who: Who) -> list[InteractionEven
     """Return the interaction's append-only event log, in order."""
     events = svc.interaction_events(ctx, who, interaction_id)
     return [InteractionEventOut.model_validate(e) for e in events]
+
+
+@router.get(
+    "/{interaction_id}/recording",
+    response_class=FileResponse,
+    responses={200: {"content": {"audio/wav": {}}, "description": "The call's recording"}},
+    **allow(Role.ADMIN, Role.SUPERVISOR),
+)
+def get_recording(interaction_id: str, request: Request, ctx: Ctx, who: Who) -> FileResponse:
+    """Download a recorded call as a WAV (404 when it was not recorded)."""
+    interaction = svc.get_interaction(ctx, who, interaction_id)  # 404 outside the tenant
+    settings = request.app.state.container.settings
+    path = recording_file(
+        settings.resolved_recordings_dir(),
+        who.tenant_id,
+        interaction_id,
+        call_over=interaction.is_final,
+    )
+    return FileResponse(path, media_type="audio/wav", filename=f"{interaction_id}.wav")
