@@ -453,6 +453,13 @@ def _sync_interaction(
         )
     )
     if (
+        wanted in (InteractionState.WRAP_UP, InteractionState.COMPLETED)
+        and event.worker_id
+        and interaction.worker_id
+        and event.worker_id != interaction.worker_id
+    ):
+        wanted = None  # a transferred call: the first worker's task ends, the call goes on
+    if (
         wanted is None
         or wanted == interaction.state
         or wanted not in TRANSITIONS[interaction.state]

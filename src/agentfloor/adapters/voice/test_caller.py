@@ -267,6 +267,19 @@ class TestCaller:
                 line.text = self.stt.transcribe(line.pcm).text
         return [line.text for line in lines]
 
+    def unmarked_audio(self) -> bytes:
+        """Return what the caller heard since the last mark, as PCM16: hold music, a person.
+
+        The bot's lines end at marks; hold music and a person's voice come without them.
+        """
+        with self._lock:
+            return mulaw_to_pcm16(bytes(self._playout.current))
+
+    def forget_unmarked_audio(self) -> None:
+        """Drop what was heard since the last mark (start listening afresh)."""
+        with self._lock:
+            self._playout.current.clear()
+
     def events_of(self, kind: str) -> list[CallerEvent]:
         """Return the events of one kind, in order."""
         with self._lock:

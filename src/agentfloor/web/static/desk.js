@@ -22,6 +22,7 @@ import {
   startWrap,
   wireForms,
 } from "./desk-chat.js";
+import { syncCall, wireCall } from "./desk-call.js";
 import { $, notice, state } from "./desk-state.js";
 
 const STORE = "desk";
@@ -339,6 +340,7 @@ function tick() {
     if (offer) node.textContent = countdownText(offer);
   }
   renderCapacity();
+  syncCall();
 }
 
 function firstOffer() {
@@ -377,6 +379,7 @@ function init() {
   });
   $("wrap").addEventListener("click", startWrap);
   wireForms();
+  wireCall();
   $("wrap-cancel").addEventListener("click", cancelWrap);
   $("wrapup").addEventListener("submit", (e) => {
     e.preventDefault();
