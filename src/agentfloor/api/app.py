@@ -33,6 +33,7 @@ from agentfloor.api.routes import (
     routing,
     simulations,
     voice,
+    voice_agent,
     wfm,
 )
 from agentfloor.bootstrap import Container
@@ -96,6 +97,7 @@ def create_app(container: Container) -> FastAPI:
             await timers.stop()
             sweeping.cancel()
             await asyncio.gather(sweeping, return_exceptions=True)
+            voice.close_voice(app.state)
 
     app = _App(
         lifespan=lifespan,
@@ -124,6 +126,7 @@ def create_app(container: Container) -> FastAPI:
         analytics,
         simulations,
         voice,
+        voice_agent,
     ):
         app.include_router(module.router)
     # The chat widget and its demo page; a data path, not an import of the `web` layer above.

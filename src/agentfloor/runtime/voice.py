@@ -9,44 +9,55 @@ utterance or keyed digits to the same AI agent and flows that answer chats and r
 to say; `hints` tells recognition what the conversation expects next; `end_call` closes the
 call and records why.
 
-The AI agent (`runtime.assistant.Assistant`) posts its replies through a `ChatService`. Here
-it gets `VoiceTranscript`, a `ChatService` whose AI messages go to the call: each line is
-logged on the interaction as `voice.utterance` (with the agent's session, in one transaction)
-and handed back to be spoken. Caller utterances are logged the same way, so the interaction
-carries the call's transcript. Everything else (NLU, skills, flows, handoff, `ai.outcome`) is
-the chat code unchanged.
+The AI agent (`runtime.assistant.Assistant`) posts its replies through a `ReplySink`. Here
+it gets `VoiceTranscript` (`runtime.voice_transcript`), whose AI messages are logged as
+`voice.utterance` and handed back to be spoken; caller utterances are logged the same way, so
+the interaction carries the call's transcript. Everything else (NLU, skills, flows, handoff,
+`ai.outcome`) is the chat code unchanged.
+
+Before the AI agent, a caller turn may be kept aside: an answer to a narrow question heard with
+low confidence is read back for a yes or no (`agentfloor.voice.confirm`), and "no recording"
+or `*` stops a call recording (`runtime.voice_recording`; `start_recording` begins one when
+the tenant records calls, `end_call` finishes it). What recognition expects comes from
+`runtime.voice_hints`. The read-back in progress, the last question asked and the recording
+are kept per call in this process, where the call's media stream is.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
-import secrets
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from agentfloor.access.model import Principal, Role
 from agentfloor.agents import dialogue as dlg
-from agentfloor.agents.defaults import default_training
 from agentfloor.agents.llm import LlmClient
-from agentfloor.core.errors import Conflict, InvalidInput, NotFound
+from agentfloor.core.errors import AgentfloorError, Conflict, InvalidInput, NotFound
 from agentfloor.crm.identities import IdentityKind
-from agentfloor.flows.model import SlotType
+from agentfloor.flows.model import Flow
 from agentfloor.interactions.chat import ChatMessage, Sender
 from agentfloor.interactions.model import Channel, Direction, Interaction, transition
 from agentfloor.interactions.states import InteractionState
 from agentfloor.runtime import customers, interactions
 from agentfloor.runtime.assistant import Assistant
-from agentfloor.runtime.assistant_settings import load_settings
-from agentfloor.runtime.chat import ChatService
+from agentfloor.runtime.assistant_settings import AssistantSettings, load_settings
 from agentfloor.runtime.context import Changes, ServiceContext
 from agentfloor.runtime.nlu import NluService
 from agentfloor.runtime.router import RouterService
 from agentfloor.runtime.skill_actions import WebhookCaller
-from agentfloor.runtime.uow import UnitOfWork
+from agentfloor.runtime.voice_hints import expected_hints, open_hints
+from agentfloor.runtime.voice_recording import (
+    DECLINED_REPLY,
+    CallRecording,
+    is_opt_out,
+    recording_path,
+)
+from agentfloor.runtime.voice_tokens import STREAM_TOKEN_TTL_S, StreamTokens
+from agentfloor.runtime.voice_transcript import VoiceTranscript
+from agentfloor.voice import confirm as vc
 from agentfloor.voice.model import SpeechHints
 from agentfloor.voice.speech import hints_for
 
@@ -60,8 +71,7 @@ __all__ = [
 ]
 
 CARRIER_KEY_ID: Final = "voice-carrier"
-STREAM_TOKEN_TTL_S: Final = 60.0  # from answering the webhook to the stream's `start`
-DEFAULT_ORDER_PREFIXES: Final = ("ORD",)  # the demo's ORD-100001; per-tenant setting to come
+_SAY_AGAIN: Final = "Sorry about that. Could you say it again?"
 _QUEUED_STATES: Final = frozenset(
     {InteractionState.QUEUED, InteractionState.OFFERED, InteractionState.CONNECTED}
 )
@@ -95,44 +105,6 @@ class CallReply:
     ended: bool = False
 
 
-class VoiceTranscript(ChatService):
-    """The AI agent's reply channel for calls: lines are logged and kept for the call to say."""
-
-    def __init__(self, ctx: ServiceContext) -> None:
-        super().__init__(ctx)
-        self._lock = threading.Lock()
-        self._said: dict[str, list[str]] = {}
-
-    def post_ai_messages(
-        self,
-        tenant_id: str,
-        interaction_id: str,
-        texts: list[str],
-        also: Callable[[UnitOfWork, Changes], None] | None = None,
-    ) -> list[ChatMessage]:
-        """Log the AI's lines as `voice.utterance` (and what `also` writes) in one transaction."""
-        lines = [t.strip() for t in texts if t.strip()]
-        with self.ctx.uow(tenant_id) as uow:
-            interaction = uow.interactions.get(interaction_id)
-            if interaction is None:
-                raise NotFound("interaction", interaction_id)
-            changes = Changes(self.ctx, uow, None, self.ctx.clock.now())
-            if not interaction.is_final:
-                for line in lines:
-                    changes.log(interaction, "voice.utterance", {"sender": "ai", "text": line})
-            if also is not None:
-                also(uow, changes)
-            changes.commit()
-        with self._lock:
-            self._said.setdefault(interaction_id, []).extend(lines)
-        return []
-
-    def take(self, interaction_id: str) -> list[str]:
-        """Return and forget what the AI said on a call since the last `take`."""
-        with self._lock:
-            return self._said.pop(interaction_id, [])
-
-
 class VoiceService:
     """Calls of every tenant: interactions, CRM links, the AI agent's turns, the end of calls."""
 
@@ -144,44 +116,32 @@ class VoiceService:
         nlu: NluService,
         webhooks: WebhookCaller,
         llm: LlmClient | None = None,
+        recordings_dir: Path | None = None,
     ) -> None:
         self.ctx = ctx
         self.router = router
+        self.recordings_dir = recordings_dir  # None: calls are not recorded
+        # Per call, in this process (a call's stream lives on one node): the answer being read
+        # back, what the bot last asked (said again when the caller says no), the recording.
+        self._calls_lock = threading.Lock()
+        self._pending: dict[str, vc.PendingConfirmation] = {}
+        self._asked: dict[str, tuple[str, ...]] = {}
+        self._recordings: dict[str, CallRecording] = {}
+        self.tokens = StreamTokens(ctx)
         self.transcript = VoiceTranscript(ctx)
         self.assistant = Assistant(
             ctx, router=router, nlu=nlu, webhooks=webhooks, chat=self.transcript, llm=llm
         )
-        self._tokens_lock = threading.Lock()
-        self._tokens: dict[str, tuple[str, str, float]] = {}  # token -> tenant, call, expiry
 
     # --- stream tokens ---------------------------------------------------------------------------
 
     def issue_stream_token(self, tenant_id: str, call_sid: str) -> str:
-        """Return a one-use token that lets the carrier's stream for `call_sid` in (60 s).
-
-        The webhook is authenticated by an API key; the stream cannot be (Twilio's `<Stream>`
-        URL takes no query string), so the webhook hands the carrier this token as a custom
-        parameter and the stream presents it in its `start` message. Tokens live in this
-        process: behind several API nodes the webhook and the stream must reach the same one
-        (or the tokens move to the shared store).
-        """
-        now = self.ctx.clock.now()
-        token = secrets.token_urlsafe(24)
-        with self._tokens_lock:
-            self._tokens = {k: v for k, v in self._tokens.items() if v[2] > now}
-            self._tokens[token] = (tenant_id, call_sid, now + STREAM_TOKEN_TTL_S)
-        return token
+        """Return a one-use token that lets the carrier's stream for `call_sid` in (60 s)."""
+        return self.tokens.issue(tenant_id, call_sid)
 
     def redeem_stream_token(self, token: str, call_sid: str) -> str | None:
         """Return the tenant id of a valid token for `call_sid` (used up), else None."""
-        with self._tokens_lock:
-            found = self._tokens.pop(token, None)
-        if found is None:
-            return None
-        tenant_id, issued_for, expires = found
-        if issued_for != call_sid or expires < self.ctx.clock.now():
-            return None
-        return tenant_id
+        return self.tokens.redeem(token, call_sid)
 
     # --- calls -----------------------------------------------------------------------------------
 
@@ -229,15 +189,96 @@ class VoiceService:
             ).customer.id
         return created.customer.id
 
-    def caller_said(self, tenant_id: str, interaction_id: str, text: str, seq: int) -> CallReply:
-        """Log one caller turn and let the AI agent answer it; `seq` counts turns from 1."""
-        with self.ctx.uow(tenant_id) as uow:
-            interaction = uow.interactions.get(interaction_id)
-            if interaction is None:
-                raise NotFound("interaction", interaction_id)
-            changes = Changes(self.ctx, uow, None, self.ctx.clock.now())
-            changes.log(interaction, "voice.utterance", {"sender": "customer", "text": text})
-            changes.commit()
+    def caller_said(
+        self, tenant_id: str, interaction_id: str, text: str, seq: int, confidence: float = 1.0
+    ) -> CallReply:
+        """Log one caller turn and let the AI agent answer it; `seq` counts turns from 1.
+
+        `confidence` is the recogniser's (keyed digits: 1.0). An answer to a narrow question
+        (a slot, a menu) heard with less than the tenant's `speech_confirm_below` is read back
+        first and kept aside (`agentfloor.voice.confirm`, logged as `voice.confirm`); the AI
+        agent gets it once the caller says yes. "No recording" or `*` stops a recording.
+        """
+        interaction = self.transcript.log_caller(tenant_id, interaction_id, text, confidence)
+        with self._calls_lock:
+            recording = self._recordings.get(interaction_id)
+            pending = self._pending.pop(interaction_id, None)
+        if recording is not None and recording.active and is_opt_out(text):
+            if pending is not None:  # keep the read-back for the next turn
+                with self._calls_lock:
+                    self._pending[interaction_id] = pending
+            seconds = recording.decline()
+            by = "dtmf" if text.strip() == "*" else "speech"
+            self.record(
+                tenant_id,
+                interaction_id,
+                "voice.recording_declined",
+                {"by": by, "seconds_discarded": seconds},
+            )
+            return CallReply(self.transcript.say_own(tenant_id, interaction_id, [DECLINED_REPLY]))
+        if pending is not None:
+            return self._confirmation_answered(tenant_id, interaction, pending, text, seq)
+        hints, settings = self._expected(tenant_id, interaction_id)
+        if vc.needs_confirmation(hints.name, confidence, settings.speech_confirm_below):
+            with self._calls_lock:
+                asked = self._asked.get(interaction_id, ())
+                self._pending[interaction_id] = vc.PendingConfirmation(
+                    text, hints.name, confidence, asked
+                )
+            self.record(
+                tenant_id,
+                interaction_id,
+                "voice.confirm",
+                {
+                    "stage": "asked",
+                    "text": text,
+                    "expecting": hints.name,
+                    "confidence": round(confidence, 3),
+                    "threshold": settings.speech_confirm_below,
+                },
+            )
+            return CallReply(
+                self.transcript.say_own(tenant_id, interaction_id, [vc.confirm_prompt(text)])
+            )
+        return self._respond(interaction, text, seq)
+
+    def _confirmation_answered(
+        self,
+        tenant_id: str,
+        interaction: Interaction,
+        pending: vc.PendingConfirmation,
+        said: str,
+        seq: int,
+    ) -> CallReply:
+        decision = vc.answer_confirmation(pending, said)
+        data: dict[str, Any] = {"stage": "answered", "text": pending.text, "said": said}
+        match decision:
+            case vc.AnswerAccepted(text=answer):
+                self.record(tenant_id, interaction.id, "voice.confirm", {**data, "result": "yes"})
+                return self._respond(interaction, answer, seq)
+            case vc.AnswerReplaced(text=keyed):
+                keyed_data = {**data, "result": "keyed"}
+                self.record(tenant_id, interaction.id, "voice.confirm", keyed_data)
+                return self._respond(interaction, keyed, seq)
+            case vc.QuestionRepeated(question=question, reason=reason):
+                result = "no" if reason == "rejected" else "unclear"
+                self.record(tenant_id, interaction.id, "voice.confirm", {**data, "result": result})
+                return CallReply(
+                    self.transcript.say_own(
+                        tenant_id, interaction.id, list(question) or [_SAY_AGAIN]
+                    )
+                )
+            case vc.AskAgain(prompt=prompt, pending=again):
+                with self._calls_lock:
+                    self._pending[interaction.id] = again
+                self.record(
+                    tenant_id, interaction.id, "voice.confirm", {**data, "result": "unclear"}
+                )
+                return CallReply(self.transcript.say_own(tenant_id, interaction.id, [prompt]))
+
+    def _respond(self, interaction: Interaction, text: str, seq: int) -> CallReply:
+        """Hand the caller's words to the AI agent; return what it answered."""
+        tenant_id, interaction_id = interaction.tenant_id, interaction.id
         message = ChatMessage(
             id=self.ctx.ids.new("msg"),
             tenant_id=tenant_id,
@@ -248,7 +289,29 @@ class VoiceService:
             created_at=self.ctx.clock.now(),
         )
         self.assistant.respond(self.ctx, interaction, message)
+        return self._reply(interaction)
+
+    def open_call(self, tenant_id: str, interaction_id: str) -> CallReply | None:
+        """Let the tenant's entry flow speak first (its menu plays on answer).
+
+        Returns what the flow said (logged already), or None when there is no entry flow (or
+        the AI agent is off): the call then greets in its own words.
+        """
+        if not self.assistant.begin(tenant_id, interaction_id):
+            return None
+        with self.ctx.uow(tenant_id) as uow:
+            interaction = uow.interactions.get(interaction_id)
+        if interaction is None:
+            raise NotFound("interaction", interaction_id)
+        return self._reply(interaction)
+
+    def _reply(self, interaction: Interaction) -> CallReply:
+        """Return what the AI agent just said on the call, with its outcome and whether it ended."""
+        tenant_id, interaction_id = interaction.tenant_id, interaction.id
         replies = self.transcript.take(interaction_id)
+        if replies:
+            with self._calls_lock:
+                self._asked[interaction_id] = tuple(replies)
         with self.ctx.uow(tenant_id) as uow:
             current = uow.interactions.get(interaction_id) or interaction
             session = uow.ai_sessions.get(interaction_id) or {}
@@ -256,28 +319,73 @@ class VoiceService:
         return CallReply(replies, outcome, current.is_final)
 
     def open_speech_hints(self) -> SpeechHints:
-        """Return the hints for open speech: the domain's sentences."""
-        return hints_for(None, domain=_domain_sentences())
+        """Return the hints for open speech with default settings (to warm recognition up)."""
+        return open_hints()
 
     def hints(self, tenant_id: str, interaction_id: str) -> SpeechHints:
-        """Return what recognition should expect: the slot the AI agent is asking for, if any."""
+        """Return what recognition should expect next (see `runtime.voice_hints`).
+
+        While an answer is being read back, a yes or a no.
+        """
+        with self._calls_lock:
+            if interaction_id in self._pending:
+                return hints_for("yes_no")
+        return self._expected(tenant_id, interaction_id)[0]
+
+    def _expected(
+        self, tenant_id: str, interaction_id: str
+    ) -> tuple[SpeechHints, AssistantSettings]:
         with self.ctx.uow(tenant_id) as uow:
             session = uow.ai_sessions.get(interaction_id)
             settings = load_settings(uow)
-        open_speech = self.open_speech_hints()
-        raw = (session or {}).get("dialogue")
-        if not raw or (session or {}).get("dialogue_done"):
-            return open_speech
-        state = dlg.DialogueState.from_dict(raw)
-        if state.confirming:
-            return hints_for("yes_no")
-        skill = settings.skills.get(state.skill) if state.skill else None
-        if skill is None or state.pending is None:
-            return open_speech
-        for skill_slot in skill.slots:
-            if skill_slot.slot.name == state.pending and skill_slot.slot.type is SlotType.ORDER_ID:
-                return hints_for("order_id", prefixes=DEFAULT_ORDER_PREFIXES)
-        return open_speech
+        flow: Flow | None = None
+        if session and session.get("mode") == "flow" and "flow" in session:
+            with contextlib.suppress(AgentfloorError):
+                # The assistant's cache of parsed flow versions (versions never change).
+                flow = self.assistant._flow(tenant_id, session)
+        return expected_hints(settings, session, flow), settings
+
+    # --- recording -------------------------------------------------------------------------------
+
+    def start_recording(self, tenant_id: str, interaction_id: str) -> CallRecording | None:
+        """Start recording a call if the tenant records calls; None when it does not.
+
+        The caller is told first (`voice_recording.CONSENT_PROMPT`, said by the call session)
+        and can opt out. Without a recordings directory nothing is recorded.
+        """
+        if self.recordings_dir is None:
+            return None
+        with self.ctx.uow(tenant_id) as uow:
+            settings = load_settings(uow)
+        if not settings.recording:
+            return None
+        path = recording_path(self.recordings_dir, tenant_id, interaction_id)
+        try:
+            recording = CallRecording(path)
+        except OSError as exc:  # a full or read-only disk must not stop the call
+            self.record(
+                tenant_id, interaction_id, "voice.recording_failed", {"reason": str(exc)[:500]}
+            )
+            return None
+        with self._calls_lock:
+            self._recordings[interaction_id] = recording
+        self.record(tenant_id, interaction_id, "voice.recording_started", {"path": str(path)})
+        return recording
+
+    def _finish_call(self, tenant_id: str, interaction_id: str) -> None:
+        """Forget the call's read-back and last question; finish its recording (logged)."""
+        with self._calls_lock:
+            self._pending.pop(interaction_id, None)
+            self._asked.pop(interaction_id, None)
+            recording = self._recordings.pop(interaction_id, None)
+        info = recording.finish() if recording is not None else None
+        if info is not None:
+            self.record(
+                tenant_id,
+                interaction_id,
+                "voice.recording",
+                {"path": str(info.path), "seconds": info.seconds, "channels": info.channels},
+            )
 
     def record(self, tenant_id: str, interaction_id: str, type_: str, data: dict[str, Any]) -> None:
         """Append one event (`voice.turn`, `voice.heard`, `voice.dtmf`...) to the call's log."""
@@ -296,6 +404,7 @@ class VoiceService:
         when the caller had been served, `abandoned` otherwise. A caller who hangs up while
         queued abandons the task. A call that ended on a protocol error is `failed`.
         """
+        self._finish_call(tenant_id, interaction_id)
         with self.ctx.uow(tenant_id) as uow:
             interaction = uow.interactions.get(interaction_id)
             session = uow.ai_sessions.get(interaction_id)
@@ -360,17 +469,6 @@ class VoiceService:
                 {"from": current.state.value, "to": wanted.value, "reason": why},
             )
             changes.commit()
-
-
-@functools.cache
-def _domain_sentences() -> tuple[str, ...]:
-    """Return what callers say, for recognition: the default intent examples.
-
-    A tenant that trained its own intents should add its examples here (they are not kept as
-    text with the stored model yet); skill prompts' expected answers could join them.
-    """
-    examples, _ = default_training()
-    return tuple(text for text, _ in examples)
 
 
 def _served(session: dict[str, Any] | None) -> bool:

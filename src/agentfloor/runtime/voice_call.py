@@ -2,8 +2,10 @@
 
 A `CallSession` is fed the carrier's messages as they arrive (`receive`) and the clock's
 ticks (`tick`); it keeps the turn-taking state (`agentfloor.voice.turns`), which decides, and
-carries the decisions out. The slow steps run in worker threads, one caller turn at a time, in
-order: recognition (with hints from what the AI agent is asking), the AI agent's answer
+carries the decisions out. Recognition streams while the caller speaks (`voice_recognition`,
+with hints from what the AI agent last asked); at the end of a turn the slow steps run in
+worker threads, one caller turn at a time, in order: the recogniser's final search, the AI
+agent's answer
 (`VoiceService.caller_said`), speech synthesis, then the reply is sent as 20 ms `media`
 messages followed by a `mark` per line. The carrier echoes each mark as playback reaches it,
 so the session knows which lines the caller actually heard: when the caller speaks (or keys)
@@ -27,15 +29,18 @@ import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Final
 
 from agentfloor.adapters.voice import twilio as proto
 from agentfloor.adapters.voice.mulaw import mulaw_to_pcm16, pcm16_to_mulaw
 from agentfloor.core.clock import Clock
-from agentfloor.core.errors import AgentfloorError, InvalidInput
+from agentfloor.core.errors import AgentfloorError, InvalidInput, Unavailable
 from agentfloor.runtime.voice import CallInfo, VoiceService
+from agentfloor.runtime.voice_bridge import CallBridge, bridges
+from agentfloor.runtime.voice_hold import QueueSpot, queue_spot
+from agentfloor.runtime.voice_recognition import Utterance, recognise, warm_recognition
+from agentfloor.runtime.voice_recording import CONSENT_PROMPT, CallRecording
 from agentfloor.voice import turns
 from agentfloor.voice.model import (
     SAMPLES_PER_FRAME,
@@ -44,6 +49,7 @@ from agentfloor.voice.model import (
     DigitsEntered,
     HangUp,
     Reprompt,
+    SpeechDiscarded,
     SpeechHints,
     SpeechStarted,
     Transcript,
@@ -61,12 +67,9 @@ _FRAME_BYTES: Final = SAMPLES_PER_FRAME * 2  # PCM16
 _MULAW_FRAME: Final = SAMPLES_PER_FRAME  # one byte per sample
 _PREROLL_FRAMES: Final = 15  # 300 ms before the detected start: the onset of the first word
 _CLOSE_WAIT_S: Final = 15.0
-# Recognition runs on a few long-lived threads of its own: a pocketsphinx decoder (and each
-# grammar or domain model it compiles, ~1 s the first time) belongs to one thread, so reusing
-# threads keeps that cost to the first calls instead of any turn that lands on a fresh thread
-# of the default pool.
-_STT_WORKERS: Final = 4
-_STT_THREADS: Final = ThreadPoolExecutor(_STT_WORKERS, thread_name_prefix="voice-stt")
+# Keep 100 ms of the closing silence: pocketsphinx misreads an utterance that ends in a long
+# silence ("where is my order" -> "wearing mine either"), and the last word's tail needs a
+# little room. Recognition streams the rest of the turn's audio while the caller speaks.
 _TAIL_FRAMES: Final = 5
 
 
@@ -119,7 +122,9 @@ class CallSession:
         self._state = turns.begin_turns(clock.now())
         self._pcm = b""
         self._recent: deque[bytes] = deque(maxlen=_PREROLL_FRAMES)
-        self._turn_audio: list[bytes] | None = None
+        self._utterance: Utterance | None = None  # the caller's turn in progress, streamed
+        self._hints = SpeechHints()  # what recognition expects next (refreshed after each turn)
+        self._hints_refresh: asyncio.Task[SpeechHints] | None = None
         self._work: asyncio.Queue[tuple[str, object, float] | None] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._marks: dict[str, str] = {}  # mark name -> the line it ends
@@ -131,6 +136,8 @@ class CallSession:
         self._hang_up_when_played = False
         self._send_failed = False
         self._on_hold = False  # handed to a person: waiting in a queue, no re-prompts
+        self._recording: CallRecording | None = None  # both directions, if the tenant records
+        self._bridge: CallBridge | None = None  # hold music, then the agent's audio (on hold)
         self._hang_up_reason = "completed"
 
     @property
@@ -182,6 +189,8 @@ class CallSession:
 
     async def tick(self) -> None:
         """Let time pass: digits after a pause, re-prompts, hanging up on silence."""
+        if self._on_hold and self._bridge is None and not self.finished:
+            self._open_bridge()  # handed off: hold music (after the reply) until a person answers
         if self.finished or self.interaction_id is None or self._on_hold:
             return
         self._state, decisions = turns.tick(self._state, self.clock.now(), self.engines.config)
@@ -200,7 +209,9 @@ class CallSession:
             return
         self.stream_sid = start.stream_sid
         params = start.custom_parameters
-        tenant_id = self.service.redeem_stream_token(params.get("token", ""), start.call_sid)
+        tenant_id = await asyncio.to_thread(
+            self.service.redeem_stream_token, params.get("token", ""), start.call_sid
+        )
         if tenant_id is None:
             self.finished = "unauthorized"  # nothing to record it on: no tenant is known
             return
@@ -214,19 +225,28 @@ class CallSession:
         interaction = await asyncio.to_thread(self.service.start_call, self.tenant_id, info)
         self.interaction_id = interaction.id
         self._state = turns.begin_turns(self.clock.now())
+        self._refresh_hints()
         self._worker = asyncio.create_task(self._work_loop())
-        self._enqueue("say", [self.engines.prompts.greeting])
+        # Recording (off unless the tenant turns it on): the consent line comes first.
+        self._recording = await asyncio.to_thread(
+            self.service.start_recording, self.tenant_id, interaction.id
+        )
+        consent = [CONSENT_PROMPT] if self._recording is not None else []
+        self._enqueue("open", consent)  # then the entry flow's first words, or a greeting
 
     # --- audio in --------------------------------------------------------------------------------
 
     async def _audio(self, mulaw: bytes) -> None:
+        if self._recording is not None:  # recording tap: the caller's side
+            self._recording.inbound(mulaw)
         self._pcm += mulaw_to_pcm16(mulaw)
         while len(self._pcm) >= _FRAME_BYTES:
             frame, self._pcm = self._pcm[:_FRAME_BYTES], self._pcm[_FRAME_BYTES:]
+            self._to_bridge(frame)  # after a handoff: to the agent on the line (voice_bridge)
             is_speech = self._vad.is_speech(frame)
             self._recent.append(frame)
-            if self._turn_audio is not None:
-                self._turn_audio.append(frame)
+            if self._utterance is not None:
+                self._utterance.hear(frame)
             self._state, decisions = turns.hear_frame(
                 self._state, is_speech, self.clock.now(), self.engines.config
             )
@@ -236,18 +256,25 @@ class CallSession:
         for decision in decisions:
             match decision:
                 case SpeechStarted():
-                    self._turn_audio = list(self._recent)
+                    if self._utterance is not None:  # cannot happen: the last turn never ended
+                        self._utterance.discard()
+                    # the frames withheld from the decoder are the end-of-turn silence beyond
+                    # the tail kept (dropped at TurnEnded)
+                    lag = self.engines.config.end_silence_ms // 20 - _TAIL_FRAMES
+                    self._utterance = Utterance(
+                        self.engines.stt, self._known_hints(), list(self._recent), lag
+                    )
+                case SpeechDiscarded():
+                    if self._utterance is not None:
+                        self._utterance.discard()
+                        self._utterance = None
                 case ClearPlayback(unplayed=unplayed):
                     await self._clear(unplayed)
                 case TurnEnded(speech_ms=speech_ms, silence_ms=silence_ms):
-                    frames = self._turn_audio or []
-                    # Keep 100 ms of the closing silence: pocketsphinx misreads an utterance
-                    # that ends in a long silence ("where is my order" -> "wearing mine
-                    # either"), and the last word's tail needs a little room.
-                    drop = max(0, silence_ms // 20 - _TAIL_FRAMES)
-                    audio = b"".join(frames[: len(frames) - drop] if drop else frames)
-                    self._turn_audio = None
-                    self._enqueue("speech", (audio, speech_ms))
+                    utterance, self._utterance = self._utterance, None
+                    if utterance is not None:
+                        utterance.end(drop_frames=silence_ms // 20 - _TAIL_FRAMES)
+                        self._enqueue("speech", (utterance, speech_ms))
                 case DigitsEntered(digits=digits):
                     self._enqueue("digits", digits)
                 case Reprompt():
@@ -296,6 +323,10 @@ class CallSession:
         assert self.stream_sid is not None
         first: float | None = None
         for line in lines:
+            if remember:
+                # what a re-prompt repeats; set first, as a re-prompt can come due between the
+                # sentences of a line (playback of the first is over, the next one synthesising)
+                self._last_ai = line
             for sentence in _sentences(line):
                 pcm = await asyncio.to_thread(self.engines.tts.synthesize, spoken_form(sentence))
                 if generation != self._generation or self.finished:
@@ -312,13 +343,13 @@ class CallSession:
                 self._marks[name] = sentence
                 self._state = turns.playback_queued(self._state, name)
                 await self._send(proto.mark_message(self.stream_sid, name))
-            if remember:
-                self._last_ai = line  # what a re-prompt repeats
         return first
 
     async def _send(self, message: str) -> None:
         if self._send_failed:
             return
+        if self._recording is not None:  # recording tap: what the caller hears (media, clear)
+            self._recording.outbound(message)
         try:
             await self._send_raw(message)
         except Exception:  # the socket is gone: the receive side sees it and ends the call
@@ -351,21 +382,33 @@ class CallSession:
                 await self._record("voice.utterance", {"sender": "ai", "text": str(line)})
             await self._say([str(p) for p in payload], generation, remember=kind == "say")
             return
+        if kind == "open":  # answered: consent (if recording), then the entry flow or a greeting
+            assert isinstance(payload, list)
+            await self._open(payload, generation)
+            return
         stt_s = 0.0
         confidence = 1.0
         hints = SpeechHints()
         speech_ms = 0
+        stt_pass = ""
+        utterance: Utterance | None = None
         if kind == "speech":
             assert isinstance(payload, tuple)
-            audio, speech_ms = payload
-            hints = await asyncio.to_thread(self.service.hints, self.tenant_id, self.interaction_id)
+            utterance, speech_ms = payload
+            assert isinstance(utterance, Utterance)
             t0 = time.monotonic()
-            heard = await _recognise(self.engines.stt, audio, hints)
+            heard, hints, stt_pass = await self._hear(utterance)
             stt_s = time.monotonic() - t0
             text, confidence = written_form(heard.text), heard.confidence
             if not text:
                 await self._record(
-                    "voice.turn", {"text": "", "hints": hints.name, "stt_ms": _ms(stt_s)}
+                    "voice.turn",
+                    {
+                        "text": "",
+                        "hints": hints.name,
+                        "stt_ms": _ms(stt_s),
+                        "stt_cpu_ms": _ms(utterance.cpu_s),
+                    },
                 )
                 self._enqueue("prompt", [self.engines.prompts.not_heard])
                 return
@@ -375,9 +418,15 @@ class CallSession:
         heard_lines, self._heard = self._heard, []
         t1 = time.monotonic()
         reply = await asyncio.to_thread(
-            self.service.caller_said, self.tenant_id, self.interaction_id, text, self._turn_seq
+            self.service.caller_said,
+            self.tenant_id,
+            self.interaction_id,
+            text,
+            self._turn_seq,
+            confidence,  # low-confidence answers are read back (voice.confirm)
         )
         dialogue_s = time.monotonic() - t1
+        self._refresh_hints()  # what the reply asks for steers the next utterance
         if reply.ended:
             self._hang_up_when_played = True
         self._on_hold = reply.outcome == "handed_off"
@@ -393,6 +442,10 @@ class CallSession:
                 "speech_ms": speech_ms,
                 "heard_before": heard_lines,
                 "stt_ms": _ms(stt_s),
+                # recognition's CPU over the whole utterance (mostly while it was spoken), and
+                # `stream`: decoded as heard, `again`: decoded anew (the hints had moved on)
+                "stt_cpu_ms": _ms(utterance.cpu_s) if utterance else None,
+                "stt_pass": stt_pass,
                 "dialogue_ms": _ms(dialogue_s),
                 "tts_first_ms": _ms(first_at - t2) if first_at else None,
                 # from detecting the end of the caller's turn to the first reply audio sent; the
@@ -401,6 +454,114 @@ class CallSession:
                 "end_silence_ms": self.engines.config.end_silence_ms,
             },
         )
+
+    # --- recognition ----------------------------------------------------------------------------
+
+    async def _open(self, consent: list[str], generation: int) -> None:
+        """Speak first: a tenant's entry flow (a menu) plays on answer, else the greeting."""
+        assert self.interaction_id is not None
+        opening = await asyncio.to_thread(
+            self.service.open_call, self.tenant_id, self.interaction_id
+        )
+        greeting = [self.engines.prompts.greeting] if opening is None else []
+        for line in [*consent, *greeting]:  # the flow's lines are logged by the AI's transcript
+            await self._record("voice.utterance", {"sender": "ai", "text": line})
+        lines = [*consent, *(opening.replies if opening is not None else greeting)]
+        if opening is not None and opening.ended:
+            self._hang_up_when_played = True
+        self._refresh_hints()  # the menu's labels steer the first answer
+        await self._say(lines, generation)
+
+    def _refresh_hints(self) -> None:
+        """Fetch what recognition should expect next, in the background."""
+        assert self.interaction_id is not None
+        self._hints_refresh = asyncio.create_task(
+            asyncio.to_thread(self.service.hints, self.tenant_id, self.interaction_id)
+        )
+
+    def _known_hints(self) -> SpeechHints:
+        """Return the latest hints fetched (an utterance starting now is steered by them)."""
+        task = self._hints_refresh
+        if task is not None and task.done():
+            self._hints_refresh = None
+            if not task.cancelled() and task.exception() is None:
+                self._hints = task.result()
+        return self._hints
+
+    async def _hear(self, utterance: Utterance) -> tuple[Transcript, SpeechHints, str]:
+        """Return what the caller said, the hints it was heard with and how (`stream`/`again`).
+
+        The utterance was decoded as it came with the hints known when it started; if the
+        conversation has moved on since (the caller spoke while the bot was still working out
+        its previous reply), it is decoded again with the current ones.
+
+        Raises:
+            Unavailable: the recogniser failed.
+        """
+        try:
+            if self._hints_refresh is not None:
+                self._hints = await self._hints_refresh
+                self._hints_refresh = None
+            if utterance.hints == self._hints:
+                return await utterance.result(), self._hints, "stream"
+            await utterance.abandon()
+            heard = await recognise(self.engines.stt, utterance.audio, self._hints)
+            return heard, self._hints, "again"
+        except AgentfloorError:
+            raise
+        except Exception as exc:  # an engine's own error (pocketsphinx raises RuntimeError)
+            raise Unavailable(f"speech recognition failed: {exc}") from exc
+
+    async def _hear_partial(self, utterance: Utterance) -> Transcript:
+        """Return the words of an utterance the end of the call cut off."""
+        try:
+            return await utterance.result()
+        except AgentfloorError:
+            raise
+        except Exception as exc:
+            raise Unavailable(f"speech recognition failed: {exc}") from exc
+
+    # --- a person on the line (after a handoff) -------------------------------------------------
+
+    def _open_bridge(self) -> None:
+        """Register the call's bridge: hold music and announcements, then the agent's audio."""
+        if self.stream_sid is None or self.interaction_id is None:
+            return
+        tts = self.engines.tts
+        self._bridge = CallBridge(
+            tenant_id=self.tenant_id,
+            interaction_id=self.interaction_id,
+            stream_sid=self.stream_sid,
+            task_id=None,
+            send=self._send,
+            record=self._record,
+            synthesize=lambda text: tts.synthesize(spoken_form(text)),
+            locate=self._queue_spot,
+            find_task=self._handoff_task,
+            is_over=lambda: self.finished is not None,
+            hang_up=self._agent_hang_up,
+            ready=lambda: self.is_idle,  # the music waits for the handoff reply to be heard
+        )
+        bridges().add(self._bridge)
+        self._bridge.start()
+
+    def _to_bridge(self, frame: bytes) -> None:
+        if self._bridge is not None:
+            self._bridge.caller_frame(frame)
+
+    def _handoff_task(self) -> str | None:
+        """Return the task the handoff queued (in a worker thread)."""
+        assert self.interaction_id is not None
+        with self.service.ctx.uow(self.tenant_id) as uow:
+            session = uow.ai_sessions.get(self.interaction_id) or {}
+        task_id = (session.get("handoff_facts") or {}).get("task_id")
+        return task_id if isinstance(task_id, str) else None
+
+    def _queue_spot(self, task_id: str) -> QueueSpot | None:
+        return queue_spot(self.service.ctx, self.service.router, self.tenant_id, task_id)
+
+    def _agent_hang_up(self, reason: str) -> None:
+        self.finished = self.finished or reason
 
     # --- the end ---------------------------------------------------------------------------------
 
@@ -427,11 +588,12 @@ class CallSession:
                 self._worker.cancel()
         if self.interaction_id is None:
             return reason
-        partial = self._turn_audio
-        self._turn_audio = None
-        if partial and len(partial) * 20 >= self.engines.config.min_speech_ms:
+        partial, self._utterance = self._utterance, None
+        if partial is not None and len(partial.frames) * 20 < self.engines.config.min_speech_ms:
+            partial.discard()
+        elif partial is not None:
             with contextlib.suppress(AgentfloorError):
-                heard = await _recognise(self.engines.stt, b"".join(partial), None)
+                heard = await self._hear_partial(partial)
                 if heard.text:
                     await self._record(
                         "voice.utterance",
@@ -439,18 +601,6 @@ class CallSession:
                     )
         await asyncio.to_thread(self.service.end_call, self.tenant_id, self.interaction_id, reason)
         return reason
-
-
-def warm_recognition(stt: SpeechToText, hints: SpeechHints) -> None:
-    """Load a decoder and compile `hints` on every recognition thread, in the background."""
-    silence = bytes(SAMPLES_PER_FRAME * 2 * 10)
-    for _ in range(_STT_WORKERS):  # one job per thread: each compiles in ~1 s, so all start
-        _STT_THREADS.submit(stt.transcribe, silence, hints)
-
-
-async def _recognise(stt: SpeechToText, audio: bytes, hints: SpeechHints | None) -> Transcript:
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_STT_THREADS, stt.transcribe, audio, hints)
 
 
 def _ms(seconds: float) -> int:

@@ -24,15 +24,15 @@ from fastapi import APIRouter, Depends, Form, Request, Response, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected
 
 from agentfloor.access.model import Principal, Role
-from agentfloor.adapters.voice import FliteTts, PocketsphinxStt, WebrtcVad
+from agentfloor.adapters.voice import WebrtcVad
 from agentfloor.adapters.voice.twilio import connect_stream_twiml, signature_matches
 from agentfloor.api.auth import allow, principal
-from agentfloor.bootstrap import Container
+from agentfloor.bootstrap import Container, speech_engines
 from agentfloor.core.errors import PermissionDenied
 from agentfloor.runtime.voice import VoiceService
 from agentfloor.runtime.voice_call import CallSession, VoiceEngines, warm_recognition
 
-__all__ = ["router", "voice_parts"]
+__all__ = ["close_voice", "router", "voice_parts"]
 
 router = APIRouter()
 Who = Annotated[Principal, Depends(principal)]
@@ -44,11 +44,22 @@ _build_lock = threading.Lock()
 def voice_parts(state: object) -> tuple[VoiceService, VoiceEngines]:
     """Return the app's voice service and engines, made on first use from its container.
 
-    Here rather than in `bootstrap` only while voice is young; the offline engines load lazily
-    (a pocketsphinx decoder per thread on its first utterance).
+    Here rather than in `bootstrap` only while voice is young; the speech engines are those
+    `bootstrap.speech_engines` picks from the settings (offline ones load lazily).
     """
     with _build_lock:
         return _parts(state)
+
+
+def close_voice(state: object) -> None:
+    """Release what the app's speech engines hold (a hosted engine's connection pool)."""
+    parts: tuple[VoiceService, VoiceEngines] | None = getattr(state, "voice", None)
+    if parts is None:
+        return
+    for engine in (parts[1].stt, parts[1].tts):
+        close = getattr(engine, "close", None)
+        if callable(close):
+            close()
 
 
 def _parts(state: object) -> tuple[VoiceService, VoiceEngines]:
@@ -61,8 +72,10 @@ def _parts(state: object) -> tuple[VoiceService, VoiceEngines]:
             nlu=container.nlu,
             webhooks=container.webhooks,
             llm=container.llm,
+            recordings_dir=container.settings.resolved_recordings_dir(),
         )
-        engines = VoiceEngines(vad=lambda: WebrtcVad(2), stt=PocketsphinxStt(), tts=FliteTts())
+        stt, tts = speech_engines(container.settings)
+        engines = VoiceEngines(vad=lambda: WebrtcVad(2), stt=stt, tts=tts)
         warm_recognition(engines.stt, service.open_speech_hints())
         parts = (service, engines)
         state.voice = parts  # type: ignore[attr-defined]  # app.state takes any attribute
