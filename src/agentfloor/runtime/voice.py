@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any, Final
 
 from agentfloor.access.model import Principal, Role
-from agentfloor.agents import dialogue as dlg
 from agentfloor.agents.llm import LlmClient
 from agentfloor.core.errors import AgentfloorError, Conflict, InvalidInput, NotFound
 from agentfloor.crm.identities import IdentityKind
@@ -42,7 +41,7 @@ from agentfloor.interactions.chat import ChatMessage, Sender
 from agentfloor.interactions.model import Channel, Direction, Interaction, transition
 from agentfloor.interactions.states import InteractionState
 from agentfloor.runtime import customers, interactions
-from agentfloor.runtime.assistant import Assistant
+from agentfloor.runtime.assistant import Assistant, served_by_ai
 from agentfloor.runtime.assistant_settings import AssistantSettings, load_settings
 from agentfloor.runtime.context import Changes, ServiceContext
 from agentfloor.runtime.nlu import NluService
@@ -426,7 +425,7 @@ class VoiceService:
                     return
             if interaction.state is InteractionState.CONNECTED:
                 return  # a person has the call; they wrap it up
-        served = _served(session)
+        served = served_by_ai(session)
         if session is not None and not session.get("outcome"):
             outcome = "contained" if served else "abandoned"
             self._record_outcome(interaction, session, outcome, f"call ended: {reason}")
@@ -469,14 +468,3 @@ class VoiceService:
                 {"from": current.state.value, "to": wanted.value, "reason": why},
             )
             changes.commit()
-
-
-def _served(session: dict[str, Any] | None) -> bool:
-    """Return True when the AI had served the caller (a skill completed or a question answered)."""
-    if not session:
-        return False
-    raw = session.get("dialogue")
-    state = dlg.DialogueState.from_dict(raw) if raw else None
-    return bool(state is not None and (state.completed or state.answered)) or bool(
-        session.get("flow_served")
-    )

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import threading
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request, Response, WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected
@@ -82,13 +83,6 @@ def _parts(state: object) -> tuple[VoiceService, VoiceEngines]:
     return parts
 
 
-def _stream_url(request: Request) -> str:
-    base = request.base_url
-    scheme = "wss" if request.headers.get("x-forwarded-proto", base.scheme) == "https" else "ws"
-    host = request.headers.get("x-forwarded-host") or base.netloc
-    return f"{scheme}://{host}/v1/voice/stream"
-
-
 def _public_url(request: Request) -> str:
     """Return the URL the carrier requested (behind a proxy: its forwarded scheme and host)."""
     url = request.url
@@ -96,6 +90,13 @@ def _public_url(request: Request) -> str:
     host = request.headers.get("x-forwarded-host") or url.netloc
     query = f"?{url.query}" if url.query else ""
     return f"{scheme}://{host}{url.path}{query}"
+
+
+def _stream_url(request: Request) -> str:
+    """Return the media stream's URL on the host the carrier reached (wss behind https)."""
+    public = urlsplit(_public_url(request))
+    scheme = "wss" if public.scheme == "https" else "ws"
+    return f"{scheme}://{public.netloc}/v1/voice/stream"
 
 
 async def twilio_signed(request: Request) -> None:
