@@ -226,13 +226,27 @@ def run_call(server: Server, tts: FliteTts, sid: str, lines: list[Line]) -> Call
 # --- the server's side ---------------------------------------------------------------------------
 
 
+def _cpu_s(pid: int) -> tuple[int, float]:
+    """(parent pid, CPU seconds user + system) of a process, from Linux /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def server_cpu_s(server: Server) -> float:
-    """CPU seconds (user + system) the server process has used so far (Linux /proc)."""
+    """CPU seconds the server process and its children (STT workers) have used so far."""
+    pid = server.process.pid
     try:
-        fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total = _cpu_s(pid)[1]
     except OSError:
         return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != pid:
+            try:
+                parent, cpu = _cpu_s(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            total += cpu if parent == pid else 0.0
+    return total
 
 
 def wait_server_idle(server: Server, timeout_s: float = 120.0) -> float:
@@ -407,10 +421,104 @@ def turns_phase(server: Server, tts: FliteTts, args: argparse.Namespace) -> None
         console.print(f"[red]call error[/]: {message}")
 
 
+@dataclass(slots=True)
+class TimedTurn:
+    step: str
+    voice_end: float  # monotonic seconds: the end of the caller's voice
+    latency_s: float | None  # None: no reply within REPLY_TIMEOUT_S
+
+
+@dataclass(slots=True)
+class LoopCall:
+    call_sid: str
+    turns: list[TimedTurn] = field(default_factory=list)
+    error: str = ""
+    started: float = 0.0  # when the greeting was over
+
+
+def say_and_time(call: TestCaller, tts: FliteTts, line: Line) -> TimedTurn:
+    """Say `line`; time from the end of its voice to the bot's first audio (None: no reply)."""
+    tail_s = voice_tail_s(tts, line.said)
+    ends = len(call.events_of("speech_ended"))
+    call.say(line.said)
+    call.wait_for(lambda: len(call.events_of("speech_ended")) > ends, 5, "the end of the utterance")
+    voice_end = call.events_of("speech_ended")[-1].at - 0.02 - tail_s  # see run_call
+    heard_at: list[float] = []
+
+    def first_audio() -> bool:
+        if not heard_at and has_audio(call):
+            heard_at.append(time.monotonic())
+        return bool(heard_at) or call.closed
+
+    try:
+        call.wait_for(first_audio, REPLY_TIMEOUT_S, "the reply")
+    except TimeoutError:
+        return TimedTurn(line.step, voice_end, None)
+    return TimedTurn(line.step, voice_end, heard_at[0] - voice_end if heard_at else None)
+
+
+def run_loop_call(
+    server: Server, tts: FliteTts, sid: str, rng: random.Random, start_at: float, stop_at: float
+) -> LoopCall:
+    """Dial at `start_at`; ask for the order, give its number, ask an FAQ, again, to `stop_at`."""
+    result = LoopCall(sid)
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    call = TestCaller(server.base_url, server.key, tts, call_sid=sid, speed=1.0)
+    try:
+        call.dial()
+        call.wait_for(lambda: has_audio(call), REPLY_TIMEOUT_S, "the greeting")
+        wait_reply_over(call)
+        result.started = time.monotonic()
+        while time.monotonic() < stop_at and not call.closed:
+            for line in script(rng)[:3]:
+                turn = say_and_time(call, tts, line)
+                result.turns.append(turn)
+                if turn.latency_s is None or call.closed:
+                    raise RuntimeError(f"no reply to {line.said!r}")
+                time.sleep(rng.uniform(0.0, 0.5))  # a caller thinks before answering
+                wait_reply_over(call)
+                if time.monotonic() >= stop_at:
+                    break
+    except Exception as exc:  # a failed call is counted and shown, not fatal
+        result.error = f"{type(exc).__name__}: {exc}"[:200]
+    finally:
+        call.hang_up()
+    return result
+
+
+def server_split(server: Server, sids: set[str]) -> dict[str, list[float]]:
+    """The server's stages over the speech turns of the calls `sids` (voice.turn events)."""
+    ids = interactions_by_sid(server)
+    split: dict[str, list[float]] = {"stt": [], "dialogue": [], "tts": [], "other": []}
+    for sid in sids:
+        for e in voice_turns(server, ids[sid]) if sid in ids else []:
+            if e.get("input", "speech") != "speech" or e.get("response_ms") is None:
+                continue
+            split["stt"].append(e["stt_ms"])
+            split["dialogue"].append(e["dialogue_ms"])
+            split["tts"].append(e["tts_first_ms"])
+            split["other"].append(
+                e["response_ms"] - e["stt_ms"] - e["dialogue_ms"] - e["tts_first_ms"]
+            )
+    return split
+
+
 def concurrency_phase(server: Server, tts: FliteTts, args: argparse.Namespace) -> None:
+    """Ramp the number of calls in progress at once; latency of the turns while all are on.
+
+    Calls arrive as they do on a real line, at independent random moments (uniform over
+    `--arrival-spread` seconds), and each goes on asking (order, its number, an FAQ, again)
+    until a common stop `--hold-s` seconds after the last arrival; only turns that end while
+    all N calls are in progress count. `--lockstep` is the stress case instead: all N calls
+    start within 0.1 s and say the same line at the same moment, so N end-of-turns land on
+    the server in the same instant.
+    """
     rng = random.Random(args.seed + 1)
     levels = [n for n in RAMP if n <= args.max_calls]
-    table = Table(title="Calls at once: each greeting + 2 turns (order: ask, order: number)")
+    how = "lockstep" if args.lockstep else "random arrivals"
+    table = Table(
+        title=f"Calls in progress at once ({how}): end of caller speech -> first bot audio"
+    )
     columns = (
         "calls",
         "turns",
@@ -418,15 +526,15 @@ def concurrency_phase(server: Server, tts: FliteTts, args: argparse.Namespace) -
         "p95 ms",
         "max ms",
         "p95 minus silence",
+        "server p95: STT / dialogue / TTS / other ms",
         "failed calls",
         "server CPU",
         "callers CPU",
-        "longest call s",
     )
-    for col in (*columns, "p50 < 1 s", "p95 < 1 s"):
+    for col in (*columns, "p95 < 1 s"):
         table.add_column(col, justify="right")
     silence = TurnConfig().end_silence_ms
-    sustained = sustained_p50 = 0
+    sustained = 0
     missed = False
     serial = 0
     with Progress(
@@ -438,27 +546,54 @@ def concurrency_phase(server: Server, tts: FliteTts, args: argparse.Namespace) -
         transient=True,
     ) as bar:
         job = bar.add_task("ramp", total=len(levels), n="")
-        n_before = 0
         for n in levels:
             bar.update(job, n=n)
-            lines = script(rng)[:2]
             cpu0, caller0, wall0 = server_cpu_s(server), time.process_time(), time.monotonic()
+            sids = []
             with ThreadPoolExecutor(max_workers=n) as pool:
                 futures = []
-                for _ in range(n):
-                    serial += 1
-                    futures.append(pool.submit(run_call, server, tts, f"CA2{serial:031d}", lines))
-                    time.sleep(rng.uniform(0, 0.1))  # not all on the same frame boundary
-                results = [f.result() for f in futures]
+                if args.lockstep:
+                    lines = script(rng)[:2]
+                    for _ in range(n):
+                        serial += 1
+                        sids.append(f"CA2{serial:031d}")
+                        futures.append(pool.submit(run_call, server, tts, sids[-1], lines))
+                        time.sleep(rng.uniform(0, 0.1))  # not all on the same frame boundary
+                    calls = [f.result() for f in futures]
+                    lat = [
+                        t.latency_s * 1e3 for r in calls for t in r.turns if t.latency_s is not None
+                    ]
+                    failed = sum(1 for r in calls if r.error or len(r.turns) < len(lines))
+                else:
+                    t0 = time.monotonic() + 0.5
+                    starts = sorted(t0 + rng.uniform(0, args.arrival_spread) for _ in range(n))
+                    stop_at = starts[-1] + args.hold_s
+                    for at in starts:
+                        serial += 1
+                        sids.append(f"CA2{serial:031d}")
+                        call_rng = random.Random(rng.random())
+                        futures.append(
+                            pool.submit(run_loop_call, server, tts, sids[-1], call_rng, at, stop_at)
+                        )
+                    loops = [f.result() for f in futures]
+                    all_on = max((r.started for r in loops), default=stop_at)
+                    lat = [
+                        t.latency_s * 1e3
+                        for r in loops
+                        for t in r.turns
+                        if t.latency_s is not None and all_on <= t.voice_end <= stop_at
+                    ]
+                    failed = sum(1 for r in loops if r.error)
+                    for r in loops:
+                        if r.error:
+                            console.print(f"[red]call {r.call_sid} failed[/]: {r.error}")
             wall = time.monotonic() - wall0
             server_share = (server_cpu_s(server) - cpu0) / wall
             caller_share = (time.process_time() - caller0) / wall
-            lat = [t.latency_s * 1e3 for r in results for t in r.turns if t.latency_s is not None]
-            failed = sum(1 for r in results if r.error or len(r.turns) < len(lines))
+            time.sleep(1.0)  # the last voice.turn events are written after the audio went out
+            split = server_split(server, set(sids))
             p95 = pct(lat, 0.95)
-            p50 = pct(lat, 0.5)
             ok = bool(lat) and p95 < LIMIT_MS and not failed
-            ok_p50 = bool(lat) and p50 < LIMIT_MS and not failed
             table.add_row(
                 str(n),
                 str(len(lat)),
@@ -466,27 +601,26 @@ def concurrency_phase(server: Server, tts: FliteTts, args: argparse.Namespace) -
                 f"{p95:,.0f}",
                 f"{max(lat, default=float('nan')):,.0f}",
                 f"{p95 - silence:,.0f}",
+                " / ".join(
+                    f"{pct(split[k], 0.95):,.0f}" for k in ("stt", "dialogue", "tts", "other")
+                ),
                 str(failed),
                 f"{server_share:.0%}",
                 f"{caller_share:.0%}",
-                f"{max(r.duration_s for r in results):.1f}",
-                met(ok_p50),
                 met(ok),
             )
             bar.advance(job)
             missed = missed or not ok
             sustained = sustained if missed else n
-            sustained_p50 = n if ok_p50 and sustained_p50 == n_before else sustained_p50
-            n_before = n
-            if failed or not lat or p50 > STOP_MS:
+            if failed or not lat or pct(lat, 0.5) > STOP_MS:
                 break  # far past the limit: the curve is clear
     console.print(table)
     console.print(
-        f"[bold]target[/] >= {TARGET_CALLS} calls at once with p95 < {LIMIT_MS:g} ms "
-        f"{met(sustained >= TARGET_CALLS)}: sustained {sustained} (by p50 < 1 s: {sustained_p50});"
-        f" tried up to {args.max_calls}, the ramp goes on past 1 s until p50 > {STOP_MS:g} ms or "
-        f"a call fails; a failed call fails the level. The floor is the {silence} ms end-of-turn "
-        "silence: 'p95 minus silence' is what load adds on top of it"
+        f"[bold]target[/] >= {TARGET_CALLS} calls at once with p95 < {LIMIT_MS:g} ms ({how}) "
+        f"{met(sustained >= TARGET_CALLS)}: sustained {sustained}; tried up to {args.max_calls}; "
+        f"the ramp stops when p50 > {STOP_MS:g} ms or a call fails (a failed call fails the "
+        f"level). The floor is the {silence} ms end-of-turn silence: 'p95 minus silence' is what "
+        "load adds on top of it"
     )
 
 
@@ -528,25 +662,89 @@ def barge_in_phase(server: Server, tts: FliteTts, args: argparse.Namespace) -> N
     )
 
 
+DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def digits_phase(tts: FliteTts, args: argparse.Namespace) -> None:
+    """Offline: random order numbers through the server's recogniser, as a caller spells them.
+
+    The scripted turns give one order number (ORD-742913), so their word error rate says little
+    about digit strings in general. Here `--numbers` random six-digit numbers are spoken by
+    flite ("O R D, four two ..."), coded to mu-law 8 kHz and back as on a phone line, and
+    decoded as the server decodes an answer to "what's the order number?" (the order-number
+    grammar with the tenant's prefix, whole utterance). No server: this is recognition alone.
+    """
+    from agentfloor.adapters.voice.pocketsphinx_stt import PocketsphinxStt
+    from agentfloor.voice.speech import hints_for, written_form
+
+    rng = random.Random(args.seed + 3)
+    stt = PocketsphinxStt(decoders=1)
+    hints = hints_for("order_id", prefixes=("ORD",))
+    right = digit_edits = digits = 0
+    misheard: list[tuple[str, str]] = []
+    with Progress(
+        TextColumn("[bold]order numbers, recognition alone"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        job = bar.add_task("numbers", total=args.numbers)
+        for _ in range(args.numbers):
+            number = "".join(rng.choice("0123456789") for _ in range(6))
+            said = "O R D, " + " ".join(DIGIT_WORDS[int(d)] for d in number)
+            line = mulaw_to_pcm16(pcm16_to_mulaw(tts.synthesize(said)))
+            heard = written_form(stt.transcribe(line, hints).text)
+            got = heard.removeprefix("ORD-") if heard.startswith("ORD-") else heard
+            right += got == number
+            digit_edits += edit_distance(list(number), list(got))
+            digits += len(number)
+            if got != number:
+                misheard.append((number, heard))
+            bar.advance(job)
+    console.print(
+        f"order numbers spelled by flite, recognition alone: {right}/{args.numbers} right "
+        f"({right / max(1, args.numbers):.0%}), digit error rate {digit_edits / max(1, digits):.1%}"
+        f" ({digit_edits} edits / {digits} digits). Misheard, e.g.: "
+        + "; ".join(f"{a} -> {b}" for a, b in misheard[:4])
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=50, help="scripted turns, one call at a time")
     parser.add_argument("--max-calls", type=int, default=24, help="top of the concurrency ramp")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--lockstep", action="store_true", help="concurrency: all calls speak at the same moment"
+    )
+    parser.add_argument(
+        "--arrival-spread", type=float, default=10.0, help="concurrency: calls arrive over (s)"
+    )
+    parser.add_argument(
+        "--hold-s", type=float, default=30.0, help="concurrency: all calls on for this long (s)"
+    )
     parser.add_argument("--quick", action="store_true", help="12 turns, up to 8 calls")
     parser.add_argument("--nlu", choices=("minilm", "none"), default="minilm", help="encoder")
     parser.add_argument("--barge-ins", type=int, default=20, help="calls that speak over a prompt")
     parser.add_argument(
+        "--stt-processes",
+        type=int,
+        default=0,
+        help="the server's AGENTFLOOR_VOICE_STT_PROCESSES (whole decodes in worker processes)",
+    )
+    parser.add_argument("--numbers", type=int, default=40, help="random order numbers (digits)")
+    parser.add_argument(
         "--phases",
-        default="turns,concurrency,barge-in",
-        help="which phases to run, comma-separated (turns, concurrency, barge-in)",
+        default="turns,concurrency,barge-in,digits",
+        help="which phases to run, comma-separated (turns, concurrency, barge-in, digits)",
     )
     args = parser.parse_args()
     if args.quick:
         args.turns, args.max_calls = min(args.turns, 12), min(args.max_calls, 8)
         args.barge_ins = min(args.barge_ins, 8)
     phases = {p.strip() for p in args.phases.split(",") if p.strip()}
-    unknown = phases - {"turns", "concurrency", "barge-in"}
+    unknown = phases - {"turns", "concurrency", "barge-in", "digits"}
     if unknown:
         raise SystemExit(f"unknown phases: {', '.join(sorted(unknown))}")
     args.profile = False  # chat.served's flag
@@ -554,9 +752,15 @@ def main() -> None:
         raise SystemExit("flite is not installed (make voice-tools)")
     load = os.getloadavg()[0]
     tts = FliteTts()
+    if "digits" in phases:  # first: no server yet, nothing else running
+        digits_phase(tts, args)
+        phases.discard("digits")
+    if not phases:
+        return
     with tempfile.TemporaryDirectory(prefix="bench-voice-") as tmp:
         console.print("[bold]starting[/] the server (sqlite) and training the intents")
-        with served(args, Path(tmp), {}) as server:
+        env = {"AGENTFLOOR_VOICE_STT_PROCESSES": str(args.stt_processes)}
+        with served(args, Path(tmp), env) as server:
             set_up_tenant(server)
             warm_up(server, tts)
             if "turns" in phases:
@@ -569,7 +773,7 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} cores shared by server and callers "
         f"(one process, a thread pair per call), Python {sys.version.split()[0]}, "
         f"{platform.system()} {platform.release()}; load average {load:.2f} before the run; "
-        f"NLU encoder {args.nlu}; seed {args.seed}"
+        f"NLU encoder {args.nlu}; STT worker processes {args.stt_processes}; seed {args.seed}"
     )
 
 

@@ -107,7 +107,8 @@ def speech_engines(settings: Settings) -> tuple[SpeechToText, TextToSpeech]:
 
     The offline engines are always there: a hosted one falls back to them when it fails.
     """
-    offline_stt, offline_tts = PocketsphinxStt(), FliteTts()
+    offline_stt = PocketsphinxStt(processes=settings.voice_stt_processes)
+    offline_tts = FliteTts()
     stt: SpeechToText = offline_stt
     tts: TextToSpeech = offline_tts
     if settings.voice_stt == "hosted" and settings.voice_stt_url:

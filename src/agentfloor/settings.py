@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         "voice_stt_url (OpenAI-compatible /audio/transcriptions; pocketsphinx stands in when "
         "it fails).",
     )
+    voice_stt_processes: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Worker processes that decode whole utterances for pocketsphinx (answers "
+        "to grammars: order numbers, menus); 0 decodes them in the server's process. About the "
+        "number of cores on a node that takes many calls at once.",
+    )
     voice_stt_url: str | None = Field(None, description="Base URL, e.g. https://api.openai.com/v1.")
     voice_stt_model: str = Field("whisper-1", description="Transcription model name.")
     voice_stt_api_key: SecretStr | None = Field(None, description="Bearer key for voice_stt_url.")

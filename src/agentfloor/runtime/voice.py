@@ -26,7 +26,6 @@ are kept per call in this process, where the call's media stream is.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +40,7 @@ from agentfloor.interactions.chat import ChatMessage, Sender
 from agentfloor.interactions.model import Channel, Direction, Interaction, transition
 from agentfloor.interactions.states import InteractionState
 from agentfloor.runtime import customers, interactions
-from agentfloor.runtime.assistant import Assistant, served_by_ai
+from agentfloor.runtime.assistant import Assistant
 from agentfloor.runtime.assistant_settings import AssistantSettings, load_settings
 from agentfloor.runtime.context import Changes, ServiceContext
 from agentfloor.runtime.nlu import NluService
@@ -425,28 +424,18 @@ class VoiceService:
                     return
             if interaction.state is InteractionState.CONNECTED:
                 return  # a person has the call; they wrap it up
-        served = served_by_ai(session)
-        if session is not None and not session.get("outcome"):
-            outcome = "contained" if served else "abandoned"
-            self._record_outcome(interaction, session, outcome, f"call ended: {reason}")
-        wanted = InteractionState.COMPLETED if served else InteractionState.ABANDONED
-        if reason.startswith("protocol"):
-            wanted = InteractionState.FAILED
-        self._move(interaction_id, tenant_id, wanted, f"call ended: {reason}")
-
-    def _record_outcome(
-        self, interaction: Interaction, session: dict[str, Any], outcome: str, reason: str
-    ) -> None:
-        with self.ctx.uow(interaction.tenant_id) as uow:
-            changes = Changes(self.ctx, uow, None, self.ctx.clock.now())
-            current = uow.interactions.get(interaction.id) or interaction
-            data = {"outcome": outcome, "reason": "call_ended", "detail": reason}
-            uow.ai_sessions.put(interaction.id, {**session, "outcome": data}, changes.now)
-            attributes = {**current.attributes, "ai": {"outcome": outcome, "reason": "call_ended"}}
-            saved = dataclasses.replace(current, attributes=attributes, updated_at=changes.now)
-            uow.interactions.save(saved)
-            changes.log(saved, "ai.outcome", data)
-            changes.commit()
+            # queued with no task to cancel (or it could not be): not left waiting forever
+            self._move(
+                interaction_id, tenant_id, InteractionState.ABANDONED, f"call ended: {reason}"
+            )
+            return
+        self.assistant.close_contact(
+            tenant_id,
+            interaction_id,
+            reason="call_ended",
+            detail=f"call ended: {reason}",
+            failed=reason.startswith("protocol"),
+        )
 
     def _move(
         self, interaction_id: str, tenant_id: str, wanted: InteractionState, why: str

@@ -15,13 +15,22 @@ utterance (a stream holds it from the caller's first word to the end of the turn
 with the searches it has compiled. `warm` fills the pool before calls arrive; under more
 simultaneous speakers than it holds, the pool grows (and the loading stalls the process's other
 threads for that long, once).
+
+Whole-utterance decodes can run in worker processes instead (`processes=N`): a grammar's answer
+costs ~60 ms of CPU at the end of the turn, and since a decoder holds the GIL, N callers who
+finish answering at the same moment wait for each other's decodes in one process. In worker
+processes the decodes run on as many cores as there are workers and the server's own threads
+(the event loop, the dialogue) keep running meanwhile. Streams stay in the server's process
+(their state lives in the decoder, fed piece by piece while the caller speaks).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,19 +87,60 @@ def _transcript(decoder: pocketsphinx.Decoder) -> Transcript:
     return Transcript(words, 1.0)
 
 
+_WORKER: PocketsphinxStt | None = None  # a worker process's own engine
+
+
+def _worker_start() -> None:
+    global _WORKER
+    _WORKER = PocketsphinxStt()
+    _WORKER.warm(decoders=1)
+
+
+def _worker_transcribe(pcm: bytes, hints: SpeechHints | None) -> Transcript:
+    assert _WORKER is not None, "started by _worker_start"
+    return _WORKER.transcribe(pcm, hints)
+
+
 class PocketsphinxStt:
     """`SpeechToText` with pocketsphinx: a pool of decoders, one per utterance in progress.
 
     `decoders` is how many `warm` loads ahead of calls (each is ~100 MB resident): a quarter
     for whole utterances, the rest for streams, about the most callers speaking at once (a
     caller who starts speaking when none is idle is decoded whole at the end of the turn).
+    `processes` > 0 decodes whole utterances in that many worker processes (see the module
+    docstring); `close` stops them.
     """
 
-    def __init__(self, decoders: int = 12) -> None:
+    def __init__(self, decoders: int = 12, processes: int = 0) -> None:
         self.decoders = decoders
+        self.processes = max(0, processes)
         self._idle: list[_Pooled] = []
         self._lock = threading.Lock()
         self._loaded = 0
+        self._workers: ProcessPoolExecutor | None = None
+        self._closed = False
+
+    def _pool(self) -> ProcessPoolExecutor | None:
+        """Return the worker processes (started on first use), or None: decode in this process."""
+        if self.processes == 0 or self._closed:
+            return None
+        with self._lock:
+            if self._workers is None:
+                # spawn, not fork: the server has threads (and a running event loop) to not copy
+                self._workers = ProcessPoolExecutor(
+                    self.processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_start,
+                )
+            return self._workers
+
+    def close(self) -> None:
+        """Stop the worker processes, if any (decoding goes on in this process after)."""
+        with self._lock:
+            self._closed = True
+            workers, self._workers = self._workers, None
+        if workers is not None:
+            workers.shutdown(wait=True, cancel_futures=True)
 
     @property
     def loaded(self) -> int:
@@ -179,7 +229,11 @@ class PocketsphinxStt:
         utterances (answers to grammars, and streams that found no decoder idle).
         """
         wanted = self.decoders if decoders is None else decoders
-        whole = wanted // 4
+        workers = self._pool()
+        if workers is not None:  # start them now: each loads a decoder for whole utterances
+            for _ in range(self.processes):
+                workers.submit(_worker_transcribe, bytes(320), None)
+        whole = 0 if workers is not None else wanted // 4
         while True:
             with self._lock:
                 if self._loaded >= wanted:
@@ -195,13 +249,23 @@ class PocketsphinxStt:
                 self._checkin(pooled)
 
     def transcribe(self, pcm: bytes, hints: SpeechHints | None = None) -> Transcript:
-        """Return the words in `pcm` (8 kHz PCM16) (confidence 1.0: see `_transcript`)."""
+        """Return the words in `pcm` (8 kHz PCM16) (confidence 1.0: see `_transcript`).
+
+        In a worker process when there are some (this thread waits without the GIL).
+        """
+        if len(pcm) < 2:  # nothing to hear (and pocketsphinx rejects an empty buffer)
+            return Transcript("", 0.0)
+        workers = self._pool()
+        if workers is not None:
+            return workers.submit(_worker_transcribe, pcm, hints).result()
         pooled = self._checkout(hints, "whole")
         try:
             decoder = pooled.decoder
             decoder.start_utt()
-            decoder.process_raw(resample(pcm, SAMPLE_RATE_HZ, _MODEL_HZ), full_utt=True)
-            decoder.end_utt()
+            try:
+                decoder.process_raw(resample(pcm, SAMPLE_RATE_HZ, _MODEL_HZ), full_utt=True)
+            finally:  # a decoder left inside an utterance refuses its next search
+                decoder.end_utt()
             return _transcript(decoder)
         finally:
             self._checkin(pooled)

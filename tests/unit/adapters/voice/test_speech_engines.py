@@ -181,3 +181,31 @@ def test_flite_speaks_a_repeated_line_from_its_cache(tts: FliteTts) -> None:
     assert local.synthesize(" What's the  order number? ") == first
     with pytest.raises(Unavailable):
         local.synthesize("something new")
+
+
+def test_whole_utterances_decoded_in_worker_processes_match_this_process(
+    tts: FliteTts, stt: PocketsphinxStt
+) -> None:
+    number = telephone(tts.synthesize("O R D, seven four two nine one three"))
+    question = telephone(tts.synthesize("where is my order"))
+    order_hints = hints_for("order_id", prefixes=["ORD"])
+    workers = PocketsphinxStt(processes=1)
+    try:
+        workers.warm(decoders=0)  # starts the worker process only
+        assert workers.transcribe(number, order_hints) == stt.transcribe(number, order_hints)
+        assert workers.transcribe(question).text == "where is my order"
+        assert workers.loaded == 0  # no decoder was loaded in this process
+    finally:
+        workers.close()
+    # closed: it decodes in this process again
+    assert written_form(workers.transcribe(number, order_hints).text) == "ORD-742913"
+    assert workers.loaded == 1
+
+
+def test_an_empty_utterance_is_nothing_and_leaves_the_decoder_usable(
+    tts: FliteTts, stt: PocketsphinxStt
+) -> None:
+    assert stt.transcribe(b"").text == ""
+    pcm = telephone(tts.synthesize("O R D, seven four two nine one three"))
+    heard = stt.transcribe(pcm, hints_for("order_id", prefixes=["ORD"]))
+    assert written_form(heard.text) == "ORD-742913"
