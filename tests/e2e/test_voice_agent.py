@@ -3,8 +3,9 @@
 The test caller (carrier protocol, flite speech, pocketsphinx ears) dials a live server; the
 agent side is a real WebSocket client on `/v1/voice/agent/{interaction_id}` sending and receiving
 PCM16 at 8 kHz, as the desk's AudioWorklet does. Tenant a has a Support queue (the AI hands off
-to it) and a Billing queue, and two workers with voice capacity: Robin takes the call, Sam gets
-it by cold transfer.
+to it) and a Billing queue, and three workers with voice capacity: Robin takes the call, Sam gets
+it by cold transfer (to a queue, or to Sam by name while Kim is free too) or warm transfer
+(consult, conference, hand-over), Kim is only ever a bystander.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from agentfloor.access.model import Role
 from agentfloor.adapters.voice import FliteTts, PocketsphinxStt, flite_path
+from agentfloor.adapters.voice.mulaw import mulaw_to_pcm16, pcm16_to_mulaw
 from agentfloor.adapters.voice.test_caller import TestCaller
 from tests.e2e.centre import support_line
 from tests.e2e.server import LiveServer
@@ -49,7 +51,7 @@ def centre(live: LiveServer) -> dict[str, Any]:
         assert c.put("/v1/routing/config", json=config).status_code == 200
         billing = c.post("/v1/queues", json={"name": "Billing"}).json()
         people = {}
-        for name in ("Robin", "Sam"):
+        for name in ("Robin", "Sam", "Kim"):
             worker = c.post("/v1/workers", json={"name": name, "capacity": {"voice": 1}}).json()
             r = c.post(
                 "/v1/api-keys",
@@ -335,3 +337,230 @@ def test_the_agent_socket_refuses_bad_keys_and_non_calls(
     assert code == 4403 and "acts as worker" in reason
     unbound = live.tenants["a"].keys[Role.AGENT]
     assert refused(live, chat["id"], unbound)[0] == 4422
+
+
+# --- transfer to a named worker, warm transfer ----------------------------------------------------
+
+
+def hand_off(live: LiveServer, call: TestCaller) -> str:
+    """Ask the AI for a person; return the call's interaction id once the call waits with music.
+
+    The first announcement of the caller's place in the queue follows some music, which starts
+    once the bot's handoff reply has been heard: from then on the bridge has the line.
+    """
+    call.wait_for_reply(0)
+    call.say("I want to talk to a person")
+    call.wait_for(
+        lambda: any(line.mark.startswith("announce-") for line in call.lines), 60, "announcement"
+    )
+    return str(call_interaction(live, call.call_sid)["id"])
+
+
+def tone(value: int, frames: int = 1) -> bytes:
+    """A distinctive frame: every sample `value` (PCM16, 20 ms at 8 kHz per frame)."""
+    return np.full(160 * frames, value, dtype="<i2").tobytes()
+
+
+def over_the_phone(pcm: bytes) -> bytes:
+    """What the caller hears of `pcm`: the carrier's mu-law, there and back."""
+    return mulaw_to_pcm16(pcm16_to_mulaw(pcm))
+
+
+def task_of(live: LiveServer, task_id: str) -> dict[str, Any]:
+    with live.client() as c:
+        return dict(c.get(f"/v1/tasks/{task_id}").json())
+
+
+def interaction_of(live: LiveServer, interaction_id: str) -> dict[str, Any]:
+    with live.client() as c:
+        return dict(c.get(f"/v1/interactions/{interaction_id}").json())
+
+
+def complete(live: LiveServer, person: dict[str, Any], task_id: str) -> None:
+    with live.client() as c:
+        r = c.post(
+            f"/v1/tasks/{task_id}/complete",
+            json={"disposition_code": None},
+            headers={"Authorization": f"Bearer {person['key']}"},
+        )
+        assert r.status_code == 200, r.text
+
+
+def joined(socket: AgentSocket) -> bool:
+    """True once the socket's last state says the consulted worker is on the line."""
+    consult = socket.messages[-1].get("consult") if socket.messages else None
+    return isinstance(consult, dict) and consult.get("joined") is True
+
+
+def closed_with(socket: AgentSocket, code: int, reason: str) -> None:
+    socket.wait_for(socket.closed.is_set, 10, f"the socket to close with {reason}")
+    assert (socket.close_code, socket.close_reason) == (code, reason)
+
+
+@pytest.mark.slow
+def test_a_cold_transfer_to_a_named_worker_is_offered_to_that_worker_only(
+    live: LiveServer, centre: dict[str, Any], call: TestCaller
+) -> None:
+    robin, sam, kim = centre["Robin"], centre["Sam"], centre["Kim"]
+    iid = hand_off(live, call)
+    set_activity(live, robin, "available")
+    first = accept_call(live, robin, iid)
+    agent = AgentSocket(live, iid, robin["key"])
+    agent.wait_for(lambda: bool(agent.messages), 10, "the call's state")
+
+    # Refused, and nothing changes: nobody by that id, oneself, someone offline.
+    error = agent.control("transfer", worker_id="wrk_nobody")
+    assert error["type"] == "error" and "no worker 'wrk_nobody'" in error["message"], error
+    error = agent.control("transfer", worker_id=robin["worker"]["id"])
+    assert error["type"] == "error" and "yourself" in error["message"], error
+    error = agent.control("transfer", worker_id=kim["worker"]["id"])
+    assert error["message"] == "Kim is offline, not available; pick someone available", error
+    error = agent.control("transfer")
+    assert "give queue_id" in error["message"], error
+    assert task_of(live, first["id"])["state"] == "assigned"
+    assert not agent.closed.is_set()
+
+    # Sam by name while Kim is free as well: only Sam is offered the call.
+    set_activity(live, robin, "offline")
+    set_activity(live, kim, "available")
+    set_activity(live, sam, "available")
+    agent.ws.send(json.dumps({"type": "transfer", "worker_id": sam["worker"]["id"]}))
+    closed_with(agent, 1000, "transferred")
+    task = accept_call(live, sam, iid)
+    assert task["queue_id"] == first["queue_id"]  # the call's queue: none was named
+    assert task["attributes"]["offer_to_worker"] == sam["worker"]["id"]
+    with live.client() as c:
+        offers = c.get(f"/v1/tasks/{task['id']}/reservations").json()
+    assert [o["worker_id"] for o in offers] == [sam["worker"]["id"]]
+    again = AgentSocket(live, iid, sam["key"])
+    again.wait_for(lambda: bool(again.messages), 10, "the call's state")
+    assert task_of(live, first["id"])["state"] == "completed"
+
+    call.hang_up()
+    closed_with(again, 1000, "call ended")
+    complete(live, sam, task["id"])
+    found = interaction_of(live, iid)
+    assert found["state"] == "completed" and found["worker_id"] == sam["worker"]["id"], found
+    transfer = next(e["data"] for e in events_of(live, iid) if e["type"] == "voice.transfer")
+    assert transfer["to_worker_id"] == sam["worker"]["id"], transfer
+    for person in (sam, kim):
+        set_activity(live, person, "offline")
+
+
+@pytest.mark.slow
+def test_a_warm_transfer_consults_cancels_conferences_and_hands_the_caller_over(
+    live: LiveServer, centre: dict[str, Any], call: TestCaller
+) -> None:
+    robin, sam = centre["Robin"], centre["Sam"]
+    iid = hand_off(live, call)
+    set_activity(live, robin, "available")
+    robins = accept_call(live, robin, iid)
+    a = AgentSocket(live, iid, robin["key"])
+    a.wait_for(lambda: bool(a.messages), 10, "the call's state")
+
+    # Nothing to finish yet; Sam is offline.
+    error = a.control("complete_transfer")
+    assert error["type"] == "error" and "no consult" in error["message"], error
+    error = a.control("consult", worker_id=sam["worker"]["id"])
+    assert "Sam is offline" in error["message"], error
+
+    # 1. Consult Sam by name: the caller hears music, Robin and Sam hear each other.
+    set_activity(live, sam, "available")
+    call.forget_unmarked_audio()
+    state = a.control("consult", worker_id=sam["worker"]["id"])
+    assert state["held"] is True and state["consult"]["worker_id"] == sam["worker"]["id"], state
+    error = a.control("transfer", queue_id=centre["billing"]["id"])
+    assert "a consult is open" in error["message"], error
+    consult = accept_call(live, sam, iid)
+    assert consult["attributes"]["consult_of"] == robins["id"]
+    assert interaction_of(live, iid)["worker_id"] == robin["worker"]["id"]  # still Robin's call
+    b = AgentSocket(live, iid, sam["key"])
+    b.wait_for(lambda: bool(b.messages), 10, "the call's state")
+    a.wait_for(lambda: joined(a), 10, "Sam on the line")
+    call.wait_for(lambda: heard_music(call), 10, "hold music while consulting")
+    error = b.control("conference")
+    assert "only worker" in error["message"], error
+    a.speak(tone(1111, 10))
+    b.wait_for(lambda: tone(1111) in b.frames, 10, "Robin's voice at Sam")
+    b.speak(tone(-2222, 10))
+    a.wait_for(lambda: tone(-2222) in a.frames, 10, "Sam's voice at Robin")
+    assert tone(1111) not in a.frames  # nobody hears themself
+
+    # cancel: Sam's leg closes, Sam's consult task ends, the caller talks with Robin again.
+    ends = len([line for line in call.lines if line.mark.startswith("hold-end-")])
+    state = a.control("cancel_consult")
+    assert state["held"] is False and state["consult"] is None, state
+    closed_with(b, 1000, "consult cancelled")
+    call.wait_for(
+        lambda: len([line for line in call.lines if line.mark.startswith("hold-end-")]) > ends,
+        10,
+        "the music to stop",
+    )
+    assert task_of(live, consult["id"])["state"] == "completed"
+    loud = a.loud_frames()
+    call.say("are you still there")
+    a.wait_for(lambda: a.loud_frames() >= loud + 25, 20, "the caller's voice at Robin")
+
+    # 2. Consult the Billing queue; Sam answers; conference: everyone hears the others, mixed.
+    state = a.control("consult", queue_id=centre["billing"]["id"])
+    assert state["consult"]["worker_id"] is None, state
+    consult = accept_call(live, sam, iid)
+    b = AgentSocket(live, iid, sam["key"])
+    a.wait_for(lambda: joined(a), 10, "Sam on the line")
+    assert a.messages[-1]["consult"]["worker_id"] == sam["worker"]["id"]
+    state = a.control("conference")
+    assert state["held"] is False and state["consult"]["conference"] is True, state
+    call.forget_unmarked_audio()
+    for _ in range(50):  # interleaved, so that the two land on the same 20 ms ticks
+        a.ws.send(tone(20000))
+        b.ws.send(tone(16000))
+    mixed = over_the_phone(tone(32767))  # 20000 + 16000, clipped to int16
+    call.wait_for(lambda: mixed in call.unmarked_audio(), 20, "the mix at the caller")
+    b.wait_for(lambda: tone(20000) in b.frames, 10, "Robin at Sam (plus the quiet caller)")
+    a.wait_for(lambda: tone(16000) in a.frames, 10, "Sam at Robin (plus the quiet caller)")
+
+    # Robin hangs up: only Robin leaves; Sam keeps the caller, the call is Sam's now.
+    a.ws.send(json.dumps({"type": "hangup"}))
+    closed_with(a, 1000, "left")
+    loud = b.loud_frames()
+    call.say("hello sam")
+    b.wait_for(lambda: b.loud_frames() >= loud + 25, 20, "the caller's voice at Sam")
+    found = interaction_of(live, iid)
+    assert found["state"] == "connected" and found["worker_id"] == sam["worker"]["id"], found
+    assert task_of(live, robins["id"])["state"] == "completed"
+
+    # 3. Sam consults Robin by name and hands the caller over.
+    state = b.control("consult", worker_id=robin["worker"]["id"])
+    assert state["held"] is True, state
+    robins = accept_call(live, robin, iid)
+    a = AgentSocket(live, iid, robin["key"])
+    b.wait_for(lambda: joined(b), 10, "Robin on the line")
+    b.ws.send(json.dumps({"type": "complete_transfer"}))
+    closed_with(b, 1000, "transferred")
+    call.forget_unmarked_audio()
+    a.speak(tone(5000, 25))
+    call.wait_for(lambda: over_the_phone(tone(5000)) in call.unmarked_audio(), 20, "Robin")
+    loud = a.loud_frames()
+    call.say("thank you robin")
+    a.wait_for(lambda: a.loud_frames() >= loud + 25, 20, "the caller's voice at Robin")
+    # Sam's wrap-up (done) leaves the call connected to Robin.
+    assert task_of(live, consult["id"])["state"] == "completed"
+    found = interaction_of(live, iid)
+    assert found["state"] == "connected" and found["worker_id"] == robin["worker"]["id"], found
+
+    call.hang_up()
+    closed_with(a, 1000, "call ended")
+    complete(live, robin, robins["id"])
+    found = interaction_of(live, iid)
+    assert found["state"] == "completed" and found["worker_id"] == robin["worker"]["id"], found
+    events = events_of(live, iid)
+    kinds = [e["type"] for e in events]
+    assert kinds.count("voice.consult") == 3 and kinds.count("voice.conference") == 1, kinds
+    assert kinds.count("voice.consult_cancelled") == 1, kinds
+    warm = [e["data"] for e in events if e["type"] == "voice.transfer"]
+    assert [(w["kind"], w["conference"], w["to_worker_id"]) for w in warm] == [
+        ("warm", True, sam["worker"]["id"]),
+        ("warm", False, robin["worker"]["id"]),
+    ], warm
+    for person in (robin, sam):
+        set_activity(live, person, "offline")

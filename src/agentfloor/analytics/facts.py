@@ -47,6 +47,7 @@ class TaskFacts:
     hold_s: float = 0.0
     wrapup_s: float | None = None
     transferred: bool = False
+    consult_of: str | None = None  # a consult (warm transfer) for this task: not a contact's
 
     @property
     def handle_s(self) -> float | None:
@@ -158,9 +159,14 @@ class _Folder:
             offered_at = entry.at - wait  # queued before the log we were given
         facts = self.tasks[task_id] = TaskFacts(task_id, offered_at, contact_id, entry.queue_id)
         earlier = self.contact_tasks.setdefault(contact_id, [])
-        for other in earlier:  # a new task of a contact a worker already had: a transfer
-            if other.answered_at is not None:
-                other.transferred = True
+        consult_of = entry.data.get("consult_of")
+        if isinstance(consult_of, str):
+            # a worker asking another while keeping the caller: a transfer only if handed over
+            facts.consult_of = consult_of
+        else:
+            for other in earlier:  # a new task of a contact a worker already had: a transfer
+                if other.answered_at is not None:
+                    other.transferred = True
         earlier.append(facts)
         contact = self.contact(entry, contact_id)
         contact.started_at = min(contact.started_at, offered_at)
@@ -203,12 +209,27 @@ class _Folder:
                 task.transferred = True
             if kind == "task.completed":
                 task.completed_at = at
+                if self._handed_over(task):
+                    task.transferred = True
                 if task.talk_s is not None and task.hold_s:
                     # Engine talk time runs from answer to completion; hold is inside it.
                     task.talk_s = max(0.0, task.talk_s - task.hold_s)
                 self.end_busy(task, at)
         elif kind == "task.transferred":
             task.transferred = True
+
+    def _handed_over(self, task: TaskFacts) -> bool:
+        """Tell whether a consult for `task` is answered and still on as `task` completes.
+
+        That is a warm transfer handed over, or a conference the first worker left; a
+        cancelled consult ends before the task it consulted for.
+        """
+        return any(
+            other.consult_of == task.task_id
+            and other.answered_at is not None
+            and other.completed_at is None
+            for other in self.contact_tasks.get(task.contact_id, ())
+        )
 
     def end_busy(self, task: TaskFacts, at: float) -> None:
         since = self.busy_since.pop(task.task_id, None)

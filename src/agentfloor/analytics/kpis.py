@@ -15,7 +15,10 @@ Definitions (every rate is None when its denominator is zero; times are seconds)
   unless the log carries `hold_s`); the three means are given too.
 - transfer rate: answered tasks that were transferred (another task of the same contact queued
   after this one was answered, or an explicit `task.transferred`) over answered tasks.
-  Escalation to another queue while waiting is not a transfer.
+  Escalation to another queue while waiting is not a transfer. A consult (a warm transfer's
+  task for the worker asked, `consult_of`) is not a customer's contact: it is left out of
+  every task count, time and rate here (its worker's time still counts as busy), and the task
+  it consulted for counts as transferred only if the consult was still on when it completed.
 - occupancy: busy time (holding at least one task, wrap-up included) over staffed time (ready in
   an `available_activities` activity, or busy). utilisation: busy time over logged-in time (any
   activity but the `offline_activities`, or busy). Concurrent chats count once: it is time.
@@ -136,7 +139,7 @@ def compute_kpis(
     params: KpiParams,
 ) -> Kpis:
     """Return the KPIs of one group's tasks, contacts and worker time."""
-    tasks = list(tasks)
+    tasks = [t for t in tasks if t.consult_of is None]
     contacts = list(contacts)
     threshold, short_s = params.sl_threshold_s, params.short_abandon_s
     answered = [t for t in tasks if t.answered_at is not None]

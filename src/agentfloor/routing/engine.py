@@ -83,7 +83,14 @@ from agentfloor.routing.model import (
     validate_capacity,
 )
 from agentfloor.routing.restore import restore_task
-from agentfloor.routing.routes import CompiledWorkflow, Route, compile_workflow, direct_route
+from agentfloor.routing.routes import (
+    CONSULT_OF,
+    CompiledWorkflow,
+    Route,
+    compile_workflow,
+    direct_route,
+    direct_route_of,
+)
 from agentfloor.routing.workflow import Workflow
 
 __all__ = ["RoutingEngine"]
@@ -234,6 +241,8 @@ class RoutingEngine:
         # straight to a known queue (the common case) without the checks of `_route`
         line = None if task.workflow_id is not None else index.queues.get(task.queue_id or "")
         route = self._route(task) if line is None else line.route
+        if line is not None and task.attributes:
+            route = direct_route_of(line.queue.id, task.attributes) or route
         first = route[0]
         priority = task.priority if first.priority is None else first.priority
         base = now - priority * d.config.priority_step_s
@@ -252,6 +261,8 @@ class RoutingEngine:
             "workflow_id": task.workflow_id,
             "target_index": 0,
         }
+        if task.attributes and CONSULT_OF in task.attributes:
+            data[CONSULT_OF] = task.attributes[CONSULT_OF]
         step.events.append(new_event("task.queued", now, task_id, None, None, queue_id, data))
         if len(route) > 1:
             d.arm_escalation(slot)
@@ -509,7 +520,7 @@ class RoutingEngine:
         line = self._index.queues.get(task.queue_id)
         if line is None:
             raise UnknownQueue(task.queue_id)
-        return line.route
+        return direct_route_of(task.queue_id, task.attributes) or line.route
 
     def _restored_route(self, task: Task) -> tuple[Route, int]:
         """Return the task's route: its workflow's, if that still leads through its queue."""
@@ -518,7 +529,8 @@ class RoutingEngine:
         i = task.target_index
         if route is not None and 0 <= i < len(route) and route[i].queue_id == task.queue_id:
             return route, i
-        return direct_route(task.queue_id or ""), 0
+        queue_id = task.queue_id or ""
+        return direct_route_of(queue_id, task.attributes) or direct_route(queue_id), 0
 
 
 def _checked(config: RoutingConfig) -> RoutingConfig:

@@ -4,20 +4,42 @@
 are positive) and parses its expressions once, so routing a task only evaluates them. A task keeps
 the route it got when it was submitted: editing or removing the workflow later changes where new
 tasks go, not where routed tasks escalate.
+
+A task submitted straight to a queue waits there (`direct_route`); when its attributes name a
+worker under `OFFER_TO_WORKER` (a call transferred or referred to one person) the route's target
+narrows to that worker (`worker.id == "..."`), so the task is offered to them only, when they are
+free. The route is rebuilt from the stored task the same way after a restart.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from agentfloor.core.errors import InvalidInput, ProblemDetail
 from agentfloor.routing.errors import UnknownQueue
 from agentfloor.routing.expressions import Expression, parse_expression
 from agentfloor.routing.workflow import Target, Workflow
 
-__all__ = ["CompiledWorkflow", "Route", "RouteTarget", "compile_workflow", "direct_route"]
+__all__ = [
+    "CONSULTED_BY",
+    "CONSULT_OF",
+    "OFFER_TO_WORKER",
+    "CompiledWorkflow",
+    "Route",
+    "RouteTarget",
+    "compile_workflow",
+    "direct_route",
+    "direct_route_of",
+]
+
+OFFER_TO_WORKER: Final = "offer_to_worker"  # task attribute: offer only to this worker id
+# task attribute: the id of the task a consult task (a warm transfer) was opened from; the
+# task's `task.queued` event carries it, so reports leave consults out of queue KPIs
+CONSULT_OF: Final = "consult_of"
+CONSULTED_BY: Final = "consulted_by"  # task attribute: the worker who asks (never offered it)
 
 _NOBODY: Mapping[str, Any] = {}
 
@@ -35,9 +57,37 @@ class RouteTarget:
 Route: TypeAlias = tuple[RouteTarget, ...]
 
 
-def direct_route(queue_id: str) -> Route:
-    """Return the route of a task submitted straight to a queue: wait there, no escalation."""
-    return (RouteTarget(queue_id),)
+def direct_route(
+    queue_id: str, *, worker_id: str | None = None, not_worker_id: str | None = None
+) -> Route:
+    """Return the route of a task submitted straight to a queue: wait there, no escalation.
+
+    With `worker_id` the task may be offered to that worker only (and waits for them); with
+    `not_worker_id` to anyone in the queue but that worker.
+    """
+    # a JSON string is a valid expression string literal (same escapes): no injection
+    if worker_id is not None:
+        expression = parse_expression(f"worker.id == {json.dumps(worker_id)}")
+    elif not_worker_id is not None:
+        expression = parse_expression(f"worker.id != {json.dumps(not_worker_id)}")
+    else:
+        return (RouteTarget(queue_id),)
+    return (RouteTarget(queue_id, expression),)
+
+
+def direct_route_of(queue_id: str, attributes: Mapping[str, Any]) -> Route | None:
+    """Return the direct route of a task that names or excludes a worker, else None.
+
+    A task naming its worker (`OFFER_TO_WORKER`) is offered to them only; a consult to a queue
+    is never offered to the worker who asks (`CONSULTED_BY`).
+    """
+    wanted = attributes.get(OFFER_TO_WORKER)
+    if isinstance(wanted, str) and wanted:
+        return direct_route(queue_id, worker_id=wanted)
+    asker = attributes.get(CONSULTED_BY)
+    if isinstance(asker, str) and asker:
+        return direct_route(queue_id, not_worker_id=asker)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,10 @@ commit fails the tenant's engine is dropped and rebuilt from the database on nex
 never runs ahead of what is durable. On start (and after such a failure) an engine is rebuilt
 from the database: queues, workflows, workers, then every unfinished task with its pending
 reservation, after which overdue timers fire and free workers are offered waiting tasks.
+
+A consult task (a warm transfer: its attributes name the task it consults for under `CONSULT_OF`)
+logs its events on the call's interaction but moves it only once the call was handed over to the
+consulted worker: until then the call stays connected to the worker who asked.
 """
 
 from __future__ import annotations
@@ -33,11 +37,13 @@ from agentfloor.routing.model import (
     TaskState,
     Worker,
 )
+from agentfloor.routing.routes import CONSULT_OF
 from agentfloor.routing.workflow import Workflow
 from agentfloor.runtime.context import ServiceContext
 from agentfloor.runtime.uow import UnitOfWork
 
-__all__ = ["RouterService"]
+__all__ = ["CONSULT_OF", "RouterService"]
+
 
 FINISHED = frozenset({TaskState.COMPLETED, TaskState.CANCELED, TaskState.ABANDONED})
 
@@ -173,7 +179,10 @@ class RouterService:
                     worker_ids[event.worker_id] = None
                 task = engine.task(event.task_id) if event.task_id else None
                 if task is not None and task.interaction_id:
-                    _sync_interaction(uow, self.ctx, task.interaction_id, event, actor_key_id)
+                    consult = CONSULT_OF in task.attributes
+                    _sync_interaction(
+                        uow, self.ctx, task.interaction_id, event, actor_key_id, consult=consult
+                    )
                 published.append(self._bus_event(tenant_id, event))
             for task_id in task_ids:  # tasks first: reservations refer to them
                 task = engine.task(task_id)
@@ -426,6 +435,8 @@ def _sync_interaction(
     interaction_id: str,
     event: RoutingEvent,
     actor_key_id: str | None,
+    *,
+    consult: bool = False,
 ) -> None:
     """Log a routing event on the linked interaction and move it to the state it implies."""
     interaction = uow.interactions.get(interaction_id)
@@ -459,6 +470,8 @@ def _sync_interaction(
         and event.worker_id != interaction.worker_id
     ):
         wanted = None  # a transferred call: the first worker's task ends, the call goes on
+    if consult and (event.worker_id is None or event.worker_id != interaction.worker_id):
+        wanted = None  # a consult: the call stays with its worker until handed over
     if (
         wanted is None
         or wanted == interaction.state

@@ -20,8 +20,21 @@ agent's socket to the node holding the call (the socket is refused with 4409 oth
 the bus (Redis Streams) would carry frames between nodes, keyed by interaction id, as it carries
 events now.
 
-A cold transfer (`runtime.voice_transfer`) puts the call back in a queue; `transferred` then
-closes the agents' legs and the caller hears music and announcements again.
+A cold transfer (`runtime.voice_transfer`) puts the call back in a queue or offers it to a
+named worker; `transferred` then closes the agents' legs and the caller hears music and
+announcements again.
+
+A warm transfer is a `Consult`: the worker who has the call (A) asks a queue or a named worker;
+`consulting` holds the caller (music); the consulted worker (B) accepts the consult task and their
+desk attaches a second leg. With two legs on the line the bridge mixes: every 20 ms tick it takes
+one frame from each party (the caller's newest, each agent's next; `runtime.voice_mix`) and sends
+each party the clipped sum of the others, so while consulting A and B hear each other and the
+held caller hears music. Then A either hands the call over (`handed_over`: A's leg closes with
+`transferred`, the caller talks with B), makes it a conference (`conferenced`: all three hear each
+other; a later hang-up of A or B only takes that one off the line, `left_conference`) or cancels
+(`consult_ended`: B's leg closes, the caller is off hold and talks with A again). Logged as
+`voice.consult`, `voice.transfer` (`kind: warm`), `voice.conference`, `voice.consult_cancelled`
+and `voice.consult_ended` (B left).
 """
 
 from __future__ import annotations
@@ -36,11 +49,13 @@ from agentfloor.adapters.voice import twilio as proto
 from agentfloor.adapters.voice.mulaw import pcm16_to_mulaw
 from agentfloor.core.errors import AgentfloorError
 from agentfloor.runtime.voice_hold import QueueSpot, announcement, hold_music
+from agentfloor.runtime.voice_mix import mix_frames
 
 __all__ = [
     "AgentLeg",
     "CallBridge",
     "CallBridges",
+    "Consult",
     "HoldConfig",
     "LegClosed",
     "bridges",
@@ -51,6 +66,11 @@ FRAME_BYTES: Final = 320  # 20 ms of PCM16 at 8 kHz
 _MULAW_FRAME: Final = FRAME_BYTES // 2
 _TO_AGENT_MAX: Final = 100  # 2 s of caller audio queued for a slow agent socket, then drop
 _MAX_BEHIND_S: Final = 0.2  # the loop fell this far behind real time: skip, do not burst
+# While mixing, frames wait for their 20 ms tick: each agent's (the browser paces them; network
+# jitter bunches a few) and the caller's (the carrier's clock and ours drift apart). Beyond these
+# the oldest are dropped, so a backlog never turns into delay that grows through the call.
+_MIX_AGENT_MAX: Final = 15  # 300 ms
+_MIX_CALLER_MAX: Final = 5  # 100 ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +100,25 @@ class AgentLeg:
     to_agent_frames: int = 0
     to_caller_frames: int = 0
     dropped_frames: int = 0  # agent audio dropped: muted or held
+    # while mixing (two agents on the line): whole frames waiting for the next 20 ms tick
+    frames: deque[bytes] = field(default_factory=lambda: deque(maxlen=_MIX_AGENT_MAX))
 
     def put(self, item: bytes | dict[str, Any] | LegClosed) -> None:
         """Queue an item for the socket (caller audio beyond 2 s of backlog is dropped)."""
         if isinstance(item, bytes) and self.outbox.qsize() >= _TO_AGENT_MAX:
             return
         self.outbox.put_nowait(item)
+
+
+@dataclass(slots=True)
+class Consult:
+    """A warm transfer under way: who asked, the consult task, who answered, conference or not."""
+
+    task_id: str
+    by_worker_id: str
+    queue_id: str
+    worker_id: str | None = None  # named, or whoever of the queue accepted (set on attach)
+    conference: bool = False
 
 
 class CallBridge:
@@ -115,6 +148,8 @@ class CallBridge:
         self.config = config or HoldConfig()
         self.legs: dict[str, AgentLeg] = {}
         self.held = False
+        self.consult: Consult | None = None
+        self._caller_frames: deque[bytes] = deque(maxlen=_MIX_CALLER_MAX)
         self._send = send
         self._record = record
         self._synthesize = synthesize
@@ -145,6 +180,16 @@ class CallBridge:
         """True while the caller should hear hold music: nobody on the line, or held."""
         return self.held or not self.legs
 
+    @property
+    def mixing(self) -> bool:
+        """True while two or more agents are on the line: audio goes through `_mix_frame`."""
+        return len(self.legs) > 1
+
+    @property
+    def is_over(self) -> bool:
+        """True once the call has ended."""
+        return self._is_over()
+
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         next_at = loop.time()
@@ -157,6 +202,8 @@ class CallBridge:
                     self._next_announce = loop.time() + self.config.announce_first_s
                 if self._started and self.hears_music:
                     await self._play_frame(loop.time())
+                if self.mixing:
+                    await self._mix_frame()
                 next_at += FRAME_S
                 delay = next_at - loop.time()
                 if delay < -_MAX_BEHIND_S:
@@ -255,6 +302,9 @@ class CallBridge:
         """Copy one 20 ms caller frame (PCM16 8 kHz) to every agent on the line (not on hold)."""
         if self.held:
             return
+        if self.mixing:
+            self._caller_frames.append(pcm)
+            return
         for leg in self.legs.values():
             leg.to_agent_frames += 1
             leg.put(pcm)
@@ -272,7 +322,10 @@ class CallBridge:
         if first and not self.held:
             await self._stop_music()
         await self._record("voice.agent_connected", {"worker_id": worker_id})
-        leg.put(self.status(leg))
+        if self.consult is not None:
+            self._tell_all()  # the asking worker sees the consulted one join
+        else:
+            leg.put(self.status(leg))
         return leg
 
     async def detach(self, leg: AgentLeg, reason: str) -> None:
@@ -280,6 +333,7 @@ class CallBridge:
         if self.legs.get(leg.worker_id) is not leg:
             return
         del self.legs[leg.worker_id]
+        self._unmixed()
         await self._record(
             "voice.agent_left",
             {
@@ -292,11 +346,23 @@ class CallBridge:
 
     def status(self, leg: AgentLeg) -> dict[str, Any]:
         """Return the call as one agent sees it (sent on connect and after every control)."""
+        consult = self.consult
         return {
             "type": "state",
             "interaction_id": self.interaction_id,
             "muted": leg.muted,
             "held": self.held,
+            "consult": None
+            if consult is None
+            else {
+                "task_id": consult.task_id,
+                "by_worker_id": consult.by_worker_id,
+                "queue_id": consult.queue_id,
+                "worker_id": consult.worker_id,
+                "conference": consult.conference,
+                "joined": consult.worker_id is not None and consult.worker_id in self.legs,
+            },
+            "on_line": sorted(self.legs),
             "to_agent_frames": leg.to_agent_frames,
             "to_caller_frames": leg.to_caller_frames,
             "dropped_frames": leg.dropped_frames,
@@ -310,7 +376,13 @@ class CallBridge:
         leg.pending += pcm
         while len(leg.pending) >= FRAME_BYTES:
             frame, leg.pending = leg.pending[:FRAME_BYTES], leg.pending[FRAME_BYTES:]
-            if leg.muted or self.held:
+            if leg.muted:
+                leg.dropped_frames += 1
+                continue
+            if self.mixing:
+                leg.frames.append(frame)  # sent on the next tick, mixed (`_mix_frame`)
+                continue
+            if self.held:
                 leg.dropped_frames += 1
                 continue
             leg.to_caller_frames += 1
@@ -348,6 +420,125 @@ class CallBridge:
         """End the call for the caller (the agent hung up)."""
         await self._record("voice.agent_hung_up", {"worker_id": leg.worker_id})
         self._hang_up("agent_hung_up")
+
+    # --- warm transfer: consult, hand over, conference -------------------------------------------
+
+    async def consulting(self, leg: AgentLeg, consult: Consult, facts: dict[str, Any]) -> None:
+        """Note a consult opened by `leg`'s worker: the caller is held (music) until it ends."""
+        self.consult = consult
+        self.held = True
+        await self._record("voice.consult", {"worker_id": leg.worker_id, **facts})
+        self._tell_all()
+
+    async def handed_over(self, leg: AgentLeg, facts: dict[str, Any], *, reason: str) -> None:
+        """Note a warm transfer done: the consulted worker has the call, `leg` leaves the line.
+
+        `reason` closes the leaving leg: `transferred`, or `left` (out of a conference).
+        """
+        consult = self.consult
+        if consult is None:
+            return
+        self.consult = None
+        self.task_id = consult.task_id
+        if self.legs.get(leg.worker_id) is leg:
+            del self.legs[leg.worker_id]
+        self._unmixed()
+        await self._record(
+            "voice.transfer",
+            {
+                "kind": "warm",
+                "worker_id": leg.worker_id,
+                "to_worker_id": consult.worker_id,
+                "task_id": consult.task_id,
+                "conference": consult.conference,
+                **facts,
+            },
+        )
+        leg.put(LegClosed(1000, reason))
+        await self._off_hold()
+        self._tell_all()
+
+    async def conferenced(self, leg: AgentLeg) -> None:
+        """Make the consult a conference: the caller is off hold, all three hear each other."""
+        consult = self.consult
+        if consult is None:
+            return
+        consult.conference = True
+        await self._off_hold()
+        await self._record(
+            "voice.conference",
+            {"worker_id": leg.worker_id, "with_worker_id": consult.worker_id},
+        )
+        self._tell_all()
+
+    async def consult_ended(self, leg: AgentLeg, event: str, *, reason: str) -> Consult | None:
+        """End the consult without a hand-over: the consulted worker's leg closes with `reason`.
+
+        The caller is taken off hold and talks with the worker who has the call again.
+        `event` is `voice.consult_cancelled` (the asking worker cancelled) or
+        `voice.consult_ended` (the consulted worker hung up). Returns the consult that ended.
+        """
+        consult = self.consult
+        if consult is None:
+            return None
+        self.consult = None
+        other = self.legs.pop(consult.worker_id, None) if consult.worker_id else None
+        self._unmixed()
+        await self._record(
+            event,
+            {
+                "worker_id": leg.worker_id,
+                "consulted_worker_id": consult.worker_id,
+                "task_id": consult.task_id,
+                "conference": consult.conference,
+            },
+        )
+        if other is not None:
+            other.put(LegClosed(1000, reason))
+        await self._off_hold()
+        self._tell_all()
+        return consult
+
+    async def _off_hold(self) -> None:
+        if self.held:
+            self.held = False
+            if self.legs:
+                await self._stop_music()
+
+    def _tell_all(self) -> None:
+        for leg in self.legs.values():
+            leg.put(self.status(leg))
+
+    async def _mix_frame(self) -> None:
+        """One 20 ms tick with several agents on the line: each party hears the others, summed.
+
+        The caller (unless held) gives their newest frame, each agent their next one; an agent
+        hears the caller and the other agents, the caller hears every agent. Nobody speaking
+        sends nothing (the carrier plays silence; the desk's worklet too).
+        """
+        caller = None if self.held or not self._caller_frames else self._caller_frames.popleft()
+        spoken = [(leg, leg.frames.popleft()) for leg in self.legs.values() if leg.frames]
+        for leg in self.legs.values():
+            parts = [frame for other, frame in spoken if other is not leg]
+            if caller is not None:
+                parts.append(caller)
+            if parts:
+                leg.to_agent_frames += 1
+                leg.put(mix_frames(parts))
+        if not spoken or self.held:
+            return  # a held caller hears music (`_play_frame`), not the agents
+        for leg, _ in spoken:
+            leg.to_caller_frames += 1
+        mixed = mix_frames(frame for _, frame in spoken)
+        await self._send(proto.media_message(self.stream_sid, pcm16_to_mulaw(mixed)))
+
+    def _unmixed(self) -> None:
+        """Drop what waited for a mix once one agent or none is left (audio flows directly)."""
+        if self.mixing:
+            return
+        self._caller_frames.clear()
+        for leg in self.legs.values():
+            leg.frames.clear()
 
 
 class CallBridges:

@@ -80,6 +80,35 @@ def test_a_second_task_of_an_answered_contact_makes_the_first_a_transfer() -> No
     assert result.transfer_rate == pytest.approx(2 / 4)
 
 
+def consult(task: str, at: float, of: str) -> LogEntry:
+    """A consult task (a warm transfer) queued for the caller of `of`, asked of worker w2."""
+    data = {"channel": "voice", "consult_of": of}
+    return LogEntry("task.queued", at, task, None, "q2", data, interaction_id="i1")
+
+
+def test_a_consult_is_not_counted_and_makes_a_transfer_only_when_handed_over() -> None:
+    handed_over = [
+        queued("a", T0, interaction_id="i1"),
+        answered("a", T0 + 5, 5),
+        consult("b", T0 + 60, of="a"),
+        answered("b", T0 + 90, 30, worker="w2", queue="q2"),
+        completed("a", T0 + 120, talk_s=115),  # w1 leaves the caller with w2: handed over
+        completed("b", T0 + 400, talk_s=310, worker="w2", queue="q2"),
+    ]
+    cancelled = [
+        *handed_over[:4],
+        completed("b", T0 + 100, talk_s=10, worker="w2", queue="q2"),  # w2 hangs up first
+        completed("a", T0 + 300, talk_s=295),
+    ]
+    for log, transferred in ((handed_over, 1), (cancelled, 0)):
+        result = kpis(log, start=T0, end=END)
+        # only a is the caller's: offered, answered in 5 s, handled 115 or 295 s
+        assert (result.offered, result.answered, result.completed) == (1, 1, 1)
+        assert result.asa_s == pytest.approx(5)
+        assert result.aht_s == pytest.approx(115 if transferred else 295)
+        assert result.transferred == transferred
+
+
 def test_escalation_while_waiting_is_not_a_transfer() -> None:
     log = [
         queued("a", T0),

@@ -2,8 +2,10 @@
 // page over WebSocket /v1/voice/agent/{interaction_id}. The microphone goes through an
 // AudioWorklet (desk-call-worklet.js) that makes 20 ms frames of 8 kHz PCM16, sent as binary
 // messages; the caller's frames come back the same way and play through a second worklet.
-// Mute, Hold, Hang up and Transfer (to a queue) are JSON control messages; the server answers
-// each with the call's state. The "Hearing caller" meter counts the caller's frames and the loud
+// Mute, Hold, Hang up, Transfer (cold, to a queue or a named colleague) and Consult (warm: the
+// caller is held while the worker talks to the colleague, then Complete transfer, Conference or
+// Cancel consult) are JSON control messages; the server answers each with the call's state.
+// A colleague who was consulted gets the call as a voice task too and joins the same socket. The "Hearing caller" meter counts the caller's frames and the loud
 // ones (data-frames, data-loud-frames), so a person and a test can both see audio arriving.
 //
 // The chat code shows the AI's handoff summary and the customer's timeline for the call as for a
@@ -27,6 +29,15 @@ const call = {
   held: false,
   retries: 0,
   queues: [],
+  workers: [],
+  consult: null, // the call's open consult, as the server's state says
+};
+
+const CLOSED = {
+  "call ended": "Call ended.",
+  transferred: "Call transferred.",
+  left: "You left the call.",
+  "consult cancelled": "The consult was cancelled.",
 };
 
 /** Open, keep or close the call pane for the worker's voice task (called every 250 ms). */
@@ -48,9 +59,10 @@ async function start(chat) {
   call.muted = false;
   call.held = false;
   call.retries = 0;
+  call.consult = null;
   setStatus("Connecting the call\u2026");
   render();
-  loadQueues();
+  loadTargets();
   try {
     await startAudio();
   } catch (err) {
@@ -105,7 +117,8 @@ function connect(chat) {
     if (message.type === "state") {
       call.muted = message.muted;
       call.held = message.held;
-      setStatus(call.held ? "Caller on hold (they hear music)" : call.muted ? "On the call, muted" : "On the call");
+      call.consult = message.consult || null;
+      setStatus(statusText());
       render();
     } else if (message.type === "error") {
       notice(`Could not ${message.control}: ${message.message}`);
@@ -122,7 +135,8 @@ function connect(chat) {
       return;
     }
     const why = event.reason || ENDED[event.code] || "disconnected";
-    setStatus(`Call ${why === "call ended" ? "ended" : why}. Wrap up when ready.`);
+    call.consult = null;
+    setStatus(`${CLOSED[why] || `Call ${why}.`} Wrap up when ready.`);
     stopAudio();
     render();
   };
@@ -160,6 +174,23 @@ function stop() {
   stopAudio();
 }
 
+function nameOf(workerId) {
+  const found = call.workers.find((w) => w.id === workerId);
+  return found ? found.name : "a colleague";
+}
+
+function statusText() {
+  const c = call.consult;
+  if (c && c.by_worker_id !== state.workerId) {
+    return c.conference ? `In a conference with ${nameOf(c.by_worker_id)} and the caller` : `Consulted by ${nameOf(c.by_worker_id)} (the caller is on hold)`;
+  }
+  if (c && c.conference) return `Conference with ${nameOf(c.worker_id)} and the caller`;
+  if (c && c.joined) return `Consulting ${nameOf(c.worker_id)} (the caller is on hold)`;
+  if (c) return `Waiting for ${c.worker_id ? nameOf(c.worker_id) : "a colleague"} to answer (the caller is on hold)`;
+  if (call.held) return "Caller on hold (they hear music)";
+  return call.muted ? "On the call, muted" : "On the call";
+}
+
 function setStatus(text) {
   $("call-status").textContent = text;
 }
@@ -182,18 +213,42 @@ function render() {
     $(id).setAttribute("aria-pressed", String(pressed));
     $(id).disabled = !live;
   }
-  $("call-hangup").disabled = !live;
-  $("call-transfer-go").disabled = !live || !call.queues.length;
+  const c = call.consult;
+  const asking = Boolean(c) && c.by_worker_id === state.workerId;
+  $("call-hangup").textContent = c && (!asking || c.conference) ? "Leave call" : "Hang up";
+  $("call-hold").disabled = !live || Boolean(c);
+  const targets = call.queues.length + call.workers.length;
+  $("call-transfer-go").disabled = !live || !targets || Boolean(c);
+  $("call-consult-go").disabled = !live || !targets || Boolean(c);
+  $("call-consult").hidden = !live || !asking;
+  $("call-complete").disabled = !c || !c.joined;
+  $("call-conference").disabled = !c || !c.joined || c.conference;
 }
 
-async function loadQueues() {
-  try {
-    call.queues = await allPages(state.key, "/v1/queues");
-  } catch (err) {
-    call.queues = [];
-  }
-  $("transfer-target").replaceChildren(...call.queues.map((q) => el("option", { value: q.id }, `Queue: ${q.name}`)));
+/** Fill "Transfer to" with the tenant's queues and the colleagues who could take a call. */
+async function loadTargets() {
+  const [queues, workers] = await Promise.all([
+    allPages(state.key, "/v1/queues").catch(() => []),
+    allPages(state.key, "/v1/workers").catch(() => []),
+  ]);
+  call.queues = queues;
+  call.workers = workers;
+  const chosen = $("transfer-target").value;
+  const people = workers.filter((w) => w.id !== state.workerId && (w.capacity || {}).voice);
+  $("transfer-target").replaceChildren(
+    el("optgroup", { label: "Queues" }, ...queues.map((q) => el("option", { value: `queue:${q.id}` }, `Queue: ${q.name}`))),
+    el("optgroup", { label: "People" }, ...people.map((w) => el("option", { value: `worker:${w.id}` }, `${w.name} (${w.activity})`))),
+  );
+  if (chosen) $("transfer-target").value = chosen;
+  if (call.ws && call.ws.readyState === WebSocket.OPEN) setStatus(statusText()); // names known now
   render();
+}
+
+/** The control's target fields from the "Transfer to" choice. */
+function target() {
+  const [kind, id] = $("transfer-target").value.split(/:(.*)/s);
+  if (!id) return null;
+  return kind === "worker" ? { worker_id: id } : { queue_id: id };
 }
 
 function onKey(event) {
@@ -211,9 +266,17 @@ export function wireCall() {
   $("call-hangup").addEventListener("click", () => send({ type: "hangup" }));
   $("call-transfer").addEventListener("submit", (event) => {
     event.preventDefault();
-    const queueId = $("transfer-target").value;
-    if (queueId) send({ type: "transfer", queue_id: queueId });
+    const to = target();
+    if (to) send({ type: "transfer", ...to });
   });
+  $("call-consult-go").addEventListener("click", () => {
+    const to = target();
+    if (to) send({ type: "consult", ...to });
+  });
+  $("transfer-target").addEventListener("focus", () => loadTargets()); // activities change
+  $("call-complete").addEventListener("click", () => send({ type: "complete_transfer" }));
+  $("call-conference").addEventListener("click", () => send({ type: "conference" }));
+  $("call-cancel-consult").addEventListener("click", () => send({ type: "cancel_consult" }));
   document.addEventListener("keydown", onKey);
   render();
 }
