@@ -47,12 +47,24 @@ def centre(live: LiveServer) -> dict[str, Any]:
         assert r.status_code == 201, r.text
         billing = c.post("/v1/queues", json={"name": "Billing"}).json()
         worker = c.post("/v1/workers", json={"name": "Robin", "capacity": {"voice": 1}}).json()
+        sam = c.post("/v1/workers", json={"name": "Sam", "capacity": {"voice": 1}}).json()
+        sams = c.post(
+            "/v1/api-keys", json={"name": "Sam's desk", "role": "agent", "worker_id": sam["id"]}
+        )
+        assert sams.status_code == 201, sams.text
         r = c.post(
             "/v1/api-keys",
             json={"name": "Robin's desk", "role": "agent", "worker_id": worker["id"]},
         )
         assert r.status_code == 201, r.text
-    return {"queue": line["queue"], "billing": billing, "worker": worker, "key": r.json()["key"]}
+    return {
+        "queue": line["queue"],
+        "billing": billing,
+        "worker": worker,
+        "sam": sam,
+        "sam_key": sams.json()["key"],
+        "key": r.json()["key"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +109,24 @@ def call_browser(browser: Any, microphone: Path) -> Iterator[Any]:
     launched.close()
 
 
-@pytest.fixture
-def desk(call_browser: Any, live: LiveServer) -> Iterator[Any]:
+def open_desk(call_browser: Any, live: LiveServer) -> Any:
     context = call_browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["microphone"], origin=live.base_url)
     context.set_default_timeout(20_000)
+    return context
+
+
+@pytest.fixture
+def desk(call_browser: Any, live: LiveServer) -> Iterator[Any]:
+    context = open_desk(call_browser, live)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def sams_desk(call_browser: Any, live: LiveServer) -> Iterator[Any]:
+    context = open_desk(call_browser, live)
     page = context.new_page()
     yield page
     context.close()
@@ -155,6 +180,8 @@ def test_a_caller_reaches_the_desk_where_the_agent_hears_and_answers(
         status = desk.locator("#call-status")
         expect(status).to_have_text("On the call")
         expect(desk.locator("#timeline")).to_contain_text("voice")
+        # held work per channel against capacity (Robin takes one call, no chats)
+        expect(desk.locator("#capacity")).to_contain_text("1 of 1 call")
 
         # The caller speaks: the desk's meter shows the voice arriving.
         call.wait_for(
@@ -195,6 +222,14 @@ def test_a_caller_reaches_the_desk_where_the_agent_hears_and_answers(
         expect(pane.get_by_role("button", name="Mute")).to_have_attribute("aria-pressed", "false")
         expect(pane.get_by_label("Transfer to")).to_contain_text("Billing")
 
+        # Colleagues are transfer targets too; consulting one who is offline is refused.
+        target = pane.get_by_label("Transfer to")
+        expect(target).to_contain_text("Sam (offline)")
+        target.select_option(f"worker:{centre['sam']['id']}")
+        pane.get_by_role("button", name="Consult").click()
+        expect(desk.locator("#notice")).to_contain_text("Could not consult: Sam is offline")
+        expect(pane.get_by_role("group", name="Consult")).to_be_hidden()
+
         # Robin hangs up, then wraps up as for a chat.
         pane.get_by_role("button", name="Hang up").click()
         call.wait_for(lambda: call.closed, 20, "the call to end")
@@ -209,4 +244,80 @@ def test_a_caller_reaches_the_desk_where_the_agent_hears_and_answers(
         assert found["state"] == "completed" and found["disposition_code"] == "resolved", found
     kinds = [e["type"] for e in events_of(live, iid)]
     assert "voice.agent_connected" in kinds and "voice.hold" in kinds and "voice.mute" in kinds
+    assert errors == []
+
+
+@pytest.mark.slow
+def test_robin_consults_sam_from_the_desk_and_hands_the_call_over(
+    live: LiveServer, centre: dict[str, Any], desk: Any, sams_desk: Any, shot: Shot
+) -> None:
+    errors: list[str] = []
+    for page in (desk, sams_desk):
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(desk, live, "/desk", centre["key"])
+    sign_in(sams_desk, live, "/desk", centre["sam_key"])
+    for page in (desk, sams_desk):
+        expect(page.locator("#connection")).to_have_text("live")
+
+    tts, stt = FliteTts(), PocketsphinxStt()
+    caller = TestCaller(
+        live.base_url,
+        live.tenants["a"].keys[Role.INTEGRATION],
+        tts,
+        stt,
+        call_sid="CA" + "8" * 32,
+        from_number="+447700900790",
+        speed=2.0,
+    )
+    with caller as call:
+        call.wait_for_reply(0)
+        call.say("I want to talk to a person")
+        iid = call_interaction(live, call.call_sid)["id"]
+        desk.get_by_label("Activity").select_option("available")
+        expect(desk.locator(".offer")).to_contain_text("Incoming call", timeout=60_000)
+        desk.keyboard.press("Alt+a")
+        pane = desk.get_by_role("region", name="Call")
+        expect(desk.locator("#call-status")).to_have_text("On the call", timeout=60_000)
+
+        # Robin asks Sam: the caller is held; Sam's desk is offered the consult and takes it.
+        sams_desk.get_by_label("Activity").select_option("available")
+        target = pane.get_by_label("Transfer to")
+        target.focus()  # reloads the colleagues: Sam is available now
+        expect(target).to_contain_text("Sam (available)")
+        target.select_option(f"worker:{centre['sam']['id']}")
+        pane.get_by_role("button", name="Consult").click()
+        expect(desk.locator("#call-status")).to_contain_text("Waiting for Sam")
+        expect(sams_desk.locator(".offer")).to_contain_text("Incoming call")
+        sams_desk.keyboard.press("Alt+a")
+        expect(sams_desk.locator("#call-status")).to_have_text(
+            "Consulted by Robin (the caller is on hold)"
+        )
+        expect(desk.locator("#call-status")).to_have_text("Consulting Sam (the caller is on hold)")
+        consult = pane.get_by_role("group", name="Consult")
+        expect(consult).to_be_visible()
+        expect(sams_desk.get_by_role("group", name="Consult")).to_be_hidden()
+        shot(desk, "desk-call-consulting")
+
+        # Complete transfer: Robin's call closes, Sam has the caller and hears them.
+        consult.get_by_role("button", name="Complete transfer").click()
+        expect(desk.locator("#conversation-empty")).to_be_visible()
+        expect(sams_desk.locator("#call-status")).to_have_text("On the call")
+        call.say("hello sam")
+        expect(sams_desk.locator("#caller-heard")).to_have_attribute(
+            "data-loud-frames", re.compile(r"^([2-9]\d|\d{3,})$")
+        )
+        shot(sams_desk, "desk-call-transferred")
+        sams_desk.get_by_role("button", name="Hang up").click()
+        call.wait_for(lambda: call.closed, 20, "the call to end")
+    sams_desk.keyboard.press("Alt+w")
+    sams_desk.get_by_label("Disposition").select_option("resolved")
+    sams_desk.get_by_role("button", name="Complete").click()
+    expect(sams_desk.locator("#conversation-empty")).to_be_visible()
+    with live.client() as c:
+        found = c.get(f"/v1/interactions/{iid}").json()
+    assert found["state"] == "completed" and found["worker_id"] == centre["sam"]["id"], found
+    kinds = [e["type"] for e in events_of(live, iid)]
+    assert "voice.consult" in kinds and "voice.transfer" in kinds, kinds
+    for page in (desk, sams_desk):
+        page.get_by_label("Activity").select_option("offline")
     assert errors == []

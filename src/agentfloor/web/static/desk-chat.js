@@ -107,8 +107,21 @@ export function renderChats() {
 export function renderCapacity() {
   const w = state.worker;
   if (!w) return;
-  const chat = w.capacity.chat ?? 0;
-  $("capacity").textContent = `${state.chats.size} of ${chat} chat${chat === 1 ? "" : "s"} \u00b7 ${w.activity} for ${duration((Date.now() - Date.parse(w.activity_since)) / 1000)}`;
+  // held work by channel, each against the worker's capacity for it ("1 of 1 call · 2 of 3 chats")
+  const held = {};
+  for (const c of state.chats.values()) {
+    const channel = c.task ? c.task.channel : "chat";
+    held[channel] = (held[channel] || 0) + 1;
+  }
+  const names = { voice: ["call", "calls"], chat: ["chat", "chats"] };
+  const parts = Object.entries(names)
+    .filter(([channel]) => (w.capacity[channel] ?? 0) > 0 || held[channel])
+    .map(([channel, [one, many]]) => {
+      const cap = w.capacity[channel] ?? 0;
+      return `${held[channel] || 0} of ${cap} ${cap === 1 ? one : many}`;
+    });
+  const since = duration((Date.now() - Date.parse(w.activity_since)) / 1000);
+  $("capacity").textContent = [...parts, `${w.activity} for ${since}`].join(" \u00b7 ");
 }
 
 export function select(taskId) {
