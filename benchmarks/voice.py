@@ -28,20 +28,29 @@ silence is real time too).
    and the server process's CPU per turn (from /proc) are shown beside the wall times. The
    word error rate of the offline STT (pocketsphinx) on the caller's flite utterances is
    counted from the same events.
-2. Concurrency: `N` calls at once for N in 1, 2, 4, 8, 12, 16, 20, 24... up to `--max-calls`,
-   each the first two turns of the script; p50/p95 per N, and the largest N whose p95 stays
-   under 1 s (and whose p50 does); the ramp goes on until p50 passes 2 s or a call fails. The
-   server's and the callers' CPU (as % of one core) per level show which side runs out first.
+2. Concurrency: N calls in progress at once for N in 1, 2, 4, 8, 12, 16, 20, 24, 32, 40...
+   up to `--max-calls`. Calls arrive as on a real line, at independent random moments over
+   `--arrival-spread` seconds (10), and each keeps asking (where is my order, its number, an
+   FAQ, again) until a common stop `--hold-s` seconds (30) after the last arrival; only the
+   turns that end while all N calls are on count. Per N: p50/p95, the server's stages at p95
+   (from `voice.turn`), the server's CPU (its worker processes included) and the callers'.
+   The target counts the largest N whose p95 stays under 1 s; the ramp stops when p50 passes
+   2 s or a call fails. `--lockstep` is the stress case instead: N calls start within 0.1 s and
+   say the same two lines at the same moment, so N ends of turn reach the server at once;
+   `--stt-processes 2` runs the server with whole-utterance decodes in two worker processes.
 3. Barge-in (`--barge-ins`, 20): calls whose caller speaks over the greeting at a random moment;
    from the caller's voice onset (the first loud frame sent) to the `clear` received. The
    issue's target: playback stops within 200 ms of speech start. `--phases barge-in` runs only
    this phase.
+4. Order numbers (`--numbers`, 40; runs first, no server): random six-digit order numbers
+   spelled by flite, through mu-law and back, decoded as the server decodes the answer to
+   "what's the order number?": how many come out right, and the digit error rate.
 
 Before either, one unmeasured call, then a wait until the server is idle: the first call loads
 the server's speech decoders (a pool of 12, ~1 s of CPU each) in the background.
 
-Audio is real time, so this is slow: `--quick` (12 turns, up to 8 calls) takes ~3 minutes on a
-2-core machine, the defaults ~17. The 50 turns are the issue's number, hence kept as default.
+Audio is real time, so this is slow: `--quick` (12 turns, up to 8 calls) takes ~8 minutes on a
+2-core machine, the defaults ~25. The 50 turns are the issue's number, hence kept as default.
 
     .venv/bin/python benchmarks/voice.py
     .venv/bin/python benchmarks/voice.py --quick
@@ -713,7 +722,7 @@ def digits_phase(tts: FliteTts, args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=50, help="scripted turns, one call at a time")
-    parser.add_argument("--max-calls", type=int, default=24, help="top of the concurrency ramp")
+    parser.add_argument("--max-calls", type=int, default=40, help="top of the concurrency ramp")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--lockstep", action="store_true", help="concurrency: all calls speak at the same moment"

@@ -250,3 +250,43 @@ def test_a_caller_cut_off_mid_utterance_is_still_transcribed(
     partial = [e for e in events if e["type"] == "voice.utterance" and e.get("partial")]
     assert partial and partial[0]["text"] == "ORD-100001".lower()
     assert next(e for e in events if e["type"] == "voice.call_ended")["reason"] == "disconnected"
+
+
+def test_an_order_number_keyed_on_the_keypad_gets_the_tenant_prefix(
+    setup: tuple[Container, str],
+) -> None:
+    async def call() -> list[dict[str, Any]]:
+        line = Line(*setup)
+        await line.start("CA-keyed")
+        await line.settle()
+        await line.frames(40, amplitude=2000)  # "where is my order"
+        await line.frames(12)
+        await line.until(
+            lambda: any(e["type"] == "voice.turn" for e in line.events()), "the question"
+        )
+        await line.settle()
+        for digit in "100001":
+            await line.session.receive(
+                json.dumps({"event": "dtmf", "streamSid": "MZ1", "dtmf": {"digit": digit}})
+            )
+        line.clock.advance(1.05)
+        await line.session.tick()
+        await line.until(
+            lambda: len([e for e in line.events() if e["type"] == "voice.turn"]) == 2,
+            "the keyed turn",
+        )
+        await line.settle()
+        await line.session.receive(json.dumps({"event": "stop", "streamSid": "MZ1"}))
+        await line.session.close()
+        return line.events()
+
+    events = run(call())
+    turns = [e for e in events if e["type"] == "voice.turn"]
+    assert [(t["input"], t["text"]) for t in turns] == [
+        ("speech", "where is my order"),
+        ("digits", "100001"),
+    ]
+    said = [e["text"] for e in events if e["type"] == "voice.utterance" and e["sender"] == "ai"]
+    asked = next(i for i, text in enumerate(said) if "order number" in text.lower())
+    # the AI agent looked up ORD-100001 (no such order here): it names the number it was given
+    assert any("ORD-100001" in text for text in said[asked + 1 :]), said

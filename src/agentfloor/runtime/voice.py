@@ -188,7 +188,14 @@ class VoiceService:
         return created.customer.id
 
     def caller_said(
-        self, tenant_id: str, interaction_id: str, text: str, seq: int, confidence: float = 1.0
+        self,
+        tenant_id: str,
+        interaction_id: str,
+        text: str,
+        seq: int,
+        confidence: float = 1.0,
+        *,
+        keyed: bool = False,
     ) -> CallReply:
         """Log one caller turn and let the AI agent answer it; `seq` counts turns from 1.
 
@@ -196,6 +203,10 @@ class VoiceService:
         (a slot, a menu) heard with less than the tenant's `speech_confirm_below` is read back
         first and kept aside (`agentfloor.voice.confirm`, logged as `voice.confirm`); the AI
         agent gets it once the caller says yes. "No recording" or `*` stops a recording.
+        Digits `keyed` on the phone's keypad where an order number is asked for are that
+        number under the tenant's first `order_prefixes` ("100001" -> "ORD-100001"): a keypad
+        has no letters, and keying is the dependable way to give a number to the offline
+        recogniser.
         """
         interaction = self.transcript.log_caller(tenant_id, interaction_id, text, confidence)
         with self._calls_lock:
@@ -217,6 +228,9 @@ class VoiceService:
         if pending is not None:
             return self._confirmation_answered(tenant_id, interaction, pending, text, seq)
         hints, settings = self._expected(tenant_id, interaction_id)
+        digits = text.strip()
+        if keyed and hints.name == "order_id" and digits.isdigit() and settings.order_prefixes:
+            text = f"{settings.order_prefixes[0]}-{digits}"
         if vc.needs_confirmation(hints.name, confidence, settings.speech_confirm_below):
             with self._calls_lock:
                 asked = self._asked.get(interaction_id, ())

@@ -424,6 +424,7 @@ class CallSession:
             text,
             self._turn_seq,
             confidence,  # low-confidence answers are read back (voice.confirm)
+            keyed=kind == "digits",
         )
         dialogue_s = time.monotonic() - t1
         self._refresh_hints()  # what the reply asks for steers the next utterance

@@ -128,14 +128,8 @@ async def agent_audio(websocket: WebSocket, interaction_id: str) -> None:
             await sender
         if bridge.is_over and bridge.consult is not None:  # the call ended during a consult
             consult, bridge.consult = bridge.consult, None
-            await asyncio.to_thread(
-                end_consult,
-                container.router,
-                bridge.tenant_id,
-                consult.task_id,
-                actor_key_id=who.key_id,
-                waiting_only=True,  # an accepted consult is its worker's to wrap up
-            )
+            # an accepted consult is its worker's to wrap up
+            await _end_consult_task(container, who, bridge, consult, waiting_only=True)
 
 
 async def _who(websocket: WebSocket, container: Container) -> tuple[Principal, str]:
@@ -377,13 +371,25 @@ async def _end_consult(
     """End the consult without a hand-over: the consulted worker leaves, their task ends."""
     consult = await bridge.consult_ended(leg, event, reason=reason)
     if consult is not None:
-        await asyncio.to_thread(
-            end_consult,
-            container.router,
-            bridge.tenant_id,
-            consult.task_id,
-            actor_key_id=who.key_id,
-        )
+        await _end_consult_task(container, who, bridge, consult)
+
+
+async def _end_consult_task(
+    container: Container,
+    who: Principal,
+    bridge: CallBridge,
+    consult: Consult,
+    *,
+    waiting_only: bool = False,
+) -> None:
+    await asyncio.to_thread(
+        end_consult,
+        container.router,
+        bridge.tenant_id,
+        consult.task_id,
+        actor_key_id=who.key_id,
+        waiting_only=waiting_only,
+    )
 
 
 async def _hang_up(container: Container, who: Principal, bridge: CallBridge, leg: AgentLeg) -> None:
