@@ -127,15 +127,16 @@ def script(rng: random.Random) -> list[Line]:
 
 
 @dataclass(slots=True)
-class TurnResult:
+class TimedTurn:
     step: str
+    voice_end: float  # monotonic seconds: the end of the caller's voice
     latency_s: float | None  # None: no reply within REPLY_TIMEOUT_S
 
 
 @dataclass(slots=True)
 class CallResult:
     call_sid: str
-    turns: list[TurnResult] = field(default_factory=list)
+    turns: list[TimedTurn] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     error: str = ""
     duration_s: float = 0.0
@@ -182,6 +183,29 @@ def wait_reply_over(call: TestCaller) -> None:
             return
 
 
+def say_and_time(call: TestCaller, tts: FliteTts, line: Line) -> TimedTurn:
+    """Say `line`; time from the end of its voice to the bot's first audio (None: no reply)."""
+    tail_s = voice_tail_s(tts, line.said)
+    ends = len(call.events_of("speech_ended"))
+    call.say(line.said)
+    call.wait_for(lambda: len(call.events_of("speech_ended")) > ends, 5, "the end of the utterance")
+    # `say` returns when the last frame is taken; `speech_ended` is logged a frame later, and
+    # the voice ended `tail_s` before that last frame
+    voice_end = call.events_of("speech_ended")[-1].at - 0.02 - tail_s
+    heard_at: list[float] = []
+
+    def first_audio() -> bool:
+        if not heard_at and has_audio(call):
+            heard_at.append(time.monotonic())
+        return bool(heard_at) or call.closed
+
+    try:
+        call.wait_for(first_audio, REPLY_TIMEOUT_S, "the reply")
+    except TimeoutError:
+        return TimedTurn(line.step, voice_end, None)
+    return TimedTurn(line.step, voice_end, heard_at[0] - voice_end if heard_at else None)
+
+
 def run_call(server: Server, tts: FliteTts, sid: str, lines: list[Line]) -> CallResult:
     """One call: hear the greeting, then say each line and time the bot's first audio."""
     result = CallResult(sid)
@@ -194,34 +218,12 @@ def run_call(server: Server, tts: FliteTts, sid: str, lines: list[Line]) -> Call
         for line in lines:
             if call.closed:
                 break
-            tail_s = voice_tail_s(tts, line.said)
-            ends = len(call.events_of("speech_ended"))
-            call.say(line.said)
-            # `say` returns when the last frame is taken; `speech_ended` is logged a frame later
-
-            def spoken(c: TestCaller = call, n: int = ends) -> bool:
-                return len(c.events_of("speech_ended")) > n
-
-            call.wait_for(spoken, 5, "the end of the utterance")
-            ended = call.events_of("speech_ended")[-1].at
-            # the last frame went out one frame before `speech_ended`; its voice ended tail_s
-            # before that
-            voice_end = ended - 0.02 - tail_s
-            heard_at: list[float] = []
-
-            def first_audio(c: TestCaller = call, at: list[float] = heard_at) -> bool:
-                if not at and has_audio(c):
-                    at.append(time.monotonic())
-                return bool(at) or c.closed
-
-            try:
-                call.wait_for(first_audio, REPLY_TIMEOUT_S, "the reply")
-            except TimeoutError:
-                result.turns.append(TurnResult(line.step, None))
+            turn = say_and_time(call, tts, line)
+            if turn.latency_s is None and call.closed:
+                break  # hung up without a word: not a turn
+            result.turns.append(turn)
+            if turn.latency_s is None:
                 break
-            if not heard_at:
-                break
-            result.turns.append(TurnResult(line.step, heard_at[0] - voice_end))
             result.lines.append(line)
             wait_reply_over(call)
     except Exception as exc:  # a failed call is counted and shown, not fatal
@@ -431,39 +433,11 @@ def turns_phase(server: Server, tts: FliteTts, args: argparse.Namespace) -> None
 
 
 @dataclass(slots=True)
-class TimedTurn:
-    step: str
-    voice_end: float  # monotonic seconds: the end of the caller's voice
-    latency_s: float | None  # None: no reply within REPLY_TIMEOUT_S
-
-
-@dataclass(slots=True)
 class LoopCall:
     call_sid: str
     turns: list[TimedTurn] = field(default_factory=list)
     error: str = ""
     started: float = 0.0  # when the greeting was over
-
-
-def say_and_time(call: TestCaller, tts: FliteTts, line: Line) -> TimedTurn:
-    """Say `line`; time from the end of its voice to the bot's first audio (None: no reply)."""
-    tail_s = voice_tail_s(tts, line.said)
-    ends = len(call.events_of("speech_ended"))
-    call.say(line.said)
-    call.wait_for(lambda: len(call.events_of("speech_ended")) > ends, 5, "the end of the utterance")
-    voice_end = call.events_of("speech_ended")[-1].at - 0.02 - tail_s  # see run_call
-    heard_at: list[float] = []
-
-    def first_audio() -> bool:
-        if not heard_at and has_audio(call):
-            heard_at.append(time.monotonic())
-        return bool(heard_at) or call.closed
-
-    try:
-        call.wait_for(first_audio, REPLY_TIMEOUT_S, "the reply")
-    except TimeoutError:
-        return TimedTurn(line.step, voice_end, None)
-    return TimedTurn(line.step, voice_end, heard_at[0] - voice_end if heard_at else None)
 
 
 def run_loop_call(

@@ -24,7 +24,7 @@ from websockets.sync.client import ClientConnection, connect
 from agentfloor.access.model import Role
 from agentfloor.adapters.voice import FliteTts, PocketsphinxStt, flite_path
 from agentfloor.adapters.voice.mulaw import mulaw_to_pcm16, pcm16_to_mulaw
-from agentfloor.adapters.voice.test_caller import TestCaller
+from agentfloor.adapters.voice.test_caller import TestCaller, wait_on
 from tests.e2e.centre import support_line
 from tests.e2e.server import LiveServer
 from tests.e2e.test_voice import call_interaction, events_of
@@ -105,13 +105,7 @@ class AgentSocket:
                 self._lock.notify_all()
 
     def wait_for(self, predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
-        deadline = time.monotonic() + timeout_s
-        with self._lock:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"timed out after {timeout_s}s waiting for {what}")
-                self._lock.wait(min(left, 0.05))
+        wait_on(self._lock, predicate, timeout_s, what)
 
     def control(self, kind: str, **fields: str) -> dict[str, Any]:
         """Send a control and return the server's answer (the next state or error message)."""

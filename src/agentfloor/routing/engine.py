@@ -238,11 +238,10 @@ class RoutingEngine:
                 problems=[ProblemDetail("channel", f"unknown channel {task.channel!r}")],
             )
         index, d = self._index, self._d
-        # straight to a known queue (the common case) without the checks of `_route`
+        # straight to a known queue (the common case) without the checks of `_route`; a task
+        # with attributes may name or exclude a worker there (`direct_route_of`)
         line = None if task.workflow_id is not None else index.queues.get(task.queue_id or "")
-        route = self._route(task) if line is None else line.route
-        if line is not None and task.attributes:
-            route = direct_route_of(line.queue.id, task.attributes) or route
+        route = self._route(task) if line is None or task.attributes else line.route
         first = route[0]
         priority = task.priority if first.priority is None else first.priority
         base = now - priority * d.config.priority_step_s

@@ -34,7 +34,7 @@ from agentfloor.adapters.voice.mulaw import mulaw_to_pcm16, pcm16_to_mulaw
 from agentfloor.voice.model import SAMPLES_PER_FRAME
 from agentfloor.voice.ports import SpeechToText, TextToSpeech
 
-__all__ = ["BotLine", "CallerEvent", "TestCaller"]
+__all__ = ["BotLine", "CallerEvent", "TestCaller", "wait_on"]
 
 _SILENCE: Final = pcm16_to_mulaw(b"\x00\x00" * SAMPLES_PER_FRAME)
 _FRAME_S: Final = 0.02
@@ -69,6 +69,22 @@ class _Playout:
 def _rms(pcm: bytes) -> float:
     samples = np.frombuffer(pcm, "<i2").astype(np.float64)
     return float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
+
+
+def wait_on(
+    condition: threading.Condition, predicate: Callable[[], bool], timeout_s: float, what: str
+) -> None:
+    """Wait under `condition` until `predicate()` holds; TimeoutError after `timeout_s`.
+
+    Checked when the condition is notified and at least every 50 ms.
+    """
+    deadline = time.monotonic() + timeout_s
+    with condition:
+        while not predicate():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"timed out after {timeout_s}s waiting for {what}")
+            condition.wait(min(left, 0.05))
 
 
 class TestCaller:
@@ -232,13 +248,7 @@ class TestCaller:
 
     def wait_for(self, predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
         """Wait (real time, on a condition) until `predicate()` or fail after `timeout_s`."""
-        deadline = time.monotonic() + timeout_s
-        with self._lock:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"timed out after {timeout_s}s waiting for {what}")
-                self._lock.wait(min(left, 0.05))
+        wait_on(self._lock, predicate, timeout_s, what)
 
     def wait_for_reply(
         self, after: int, timeout_s: float = 60.0, quiet_s: float = 1.5
